@@ -1,0 +1,2 @@
+//! Blocking (std::net + rustls) FTPS client and server on the ftps-proto core.
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! Async (tokio + rustls) FTPS client and server on the ftps-proto core.
+#![deny(missing_docs)]

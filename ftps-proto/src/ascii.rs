@@ -1,0 +1,1 @@
+//! ASCII-mode (`TYPE A`) conversion between the network form (CRLF) and the local form.

@@ -1,0 +1,1 @@
+//! Decoding of command lines into [`Command`].

@@ -1,0 +1,1 @@
+//! Directory listings: MLSD/MLST facts, Unix and DOS `LIST` parsers, and formatters.

@@ -1,0 +1,1 @@
+//! The virtual path resolver: a TVFS view of a jailed storage root.
