@@ -131,6 +131,12 @@ pub enum DataEvent {
     },
     /// The data connection could not be made or broke.
     Failed(DataError),
+    /// Bytes are still moving: `bytes` is the running total on this connection. Reporting it
+    /// (at most every few seconds is enough) keeps the server's data-stall timer from firing.
+    Progress {
+        /// Bytes moved so far.
+        bytes: u64,
+    },
 }
 
 /// Why a data connection failed.
@@ -171,6 +177,11 @@ pub enum StorageError {
     Unsupported,
     /// A local error (`451`).
     Local,
+    /// A directory was expected (`MLSD` of a file: `501`; otherwise `550`).
+    NotADirectory,
+    /// The restart offset given by `REST` is past the end of the file or otherwise unusable
+    /// (`554`, RFC 1123 §4.1.3.4).
+    InvalidOffset,
 }
 
 /// Why the core asks the adapter to close the control connection.
@@ -194,3 +205,31 @@ pub enum CloseReason {
     /// The server is shutting down (`421`).
     Shutdown,
 }
+
+/// Caller misuse of a session API: returned as `Err`, the session state is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LocalError {
+    /// The handle does not name a request or operation that is waiting for an answer.
+    UnknownRequest,
+    /// The response does not fit the request it answers (e.g. `Size` for a `Delete`).
+    UnexpectedResponse,
+    /// A reply code given by the application is not allowed here (e.g. a 1yz or 3yz code for
+    /// a `SITE` reply).
+    InvalidReplyCode,
+    /// The session is closed.
+    Closed,
+}
+
+impl std::fmt::Display for LocalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LocalError::UnknownRequest => "no such request is waiting for an answer",
+            LocalError::UnexpectedResponse => "response does not fit the request",
+            LocalError::InvalidReplyCode => "reply code not allowed here",
+            LocalError::Closed => "session is closed",
+        })
+    }
+}
+
+impl std::error::Error for LocalError {}

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use super::args::{
     EpsvArg, ExtendedAddr, HostPort, ProtectionLevel, RepresentationType, Structure, TransferMode,
 };
-use super::error::CommandError;
 use crate::timeval::TimeVal;
 use crate::Secret;
 
@@ -15,7 +14,23 @@ pub type Bytes<'a> = Cow<'a, [u8]>;
 /// One FTP command, as sent by a client.
 ///
 /// Paths and free-text arguments are byte strings (RFC 2640: UTF-8 is usual but not assumed).
-/// Every verb is decoded case-insensitively and encoded in upper case.
+/// Every verb is decoded case-insensitively and encoded in upper case. Decoding
+/// ([`Command::parse`]) borrows from the line; [`Command::into_owned`] detaches the result;
+/// [`Command::encode`] writes the wire form into a caller's buffer.
+///
+/// ```
+/// use ftps_proto::codec::{Command, ProtectionLevel, Verb};
+///
+/// let cmd = Command::parse(b"prot p")?;
+/// assert_eq!(cmd, Command::Prot(ProtectionLevel::Private));
+/// assert_eq!(cmd.verb(), Verb::Prot);
+///
+/// let mut wire = Vec::new();
+/// cmd.encode(&mut wire)?;
+/// Command::Cwd(b"my dir".as_slice().into()).encode(&mut wire)?;
+/// assert_eq!(wire, b"PROT P\r\nCWD my dir\r\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Command<'a> {
@@ -225,4 +240,214 @@ pub enum Verb {
     Host,
     Mfmt,
     Unknown,
+}
+
+/// Detaches a byte string from the buffer it borrows from.
+fn owned(b: Bytes<'_>) -> Bytes<'static> {
+    Cow::Owned(b.into_owned())
+}
+
+impl<'a> Command<'a> {
+    /// The verb of this command.
+    pub fn verb(&self) -> Verb {
+        match self {
+            Command::User(_) => Verb::User,
+            Command::Pass(_) => Verb::Pass,
+            Command::Acct(_) => Verb::Acct,
+            Command::Cwd(_) => Verb::Cwd,
+            Command::Xcwd(_) => Verb::Xcwd,
+            Command::Cdup => Verb::Cdup,
+            Command::Xcup => Verb::Xcup,
+            Command::Smnt(_) => Verb::Smnt,
+            Command::Rein => Verb::Rein,
+            Command::Quit => Verb::Quit,
+            Command::Port(_) => Verb::Port,
+            Command::Pasv => Verb::Pasv,
+            Command::Type(_) => Verb::Type,
+            Command::Stru(_) => Verb::Stru,
+            Command::Mode(_) => Verb::Mode,
+            Command::Retr(_) => Verb::Retr,
+            Command::Stor(_) => Verb::Stor,
+            Command::Stou(_) => Verb::Stou,
+            Command::Appe(_) => Verb::Appe,
+            Command::Allo { .. } => Verb::Allo,
+            Command::Rest(_) => Verb::Rest,
+            Command::Rnfr(_) => Verb::Rnfr,
+            Command::Rnto(_) => Verb::Rnto,
+            Command::Abor => Verb::Abor,
+            Command::Dele(_) => Verb::Dele,
+            Command::Rmd(_) => Verb::Rmd,
+            Command::Xrmd(_) => Verb::Xrmd,
+            Command::Mkd(_) => Verb::Mkd,
+            Command::Xmkd(_) => Verb::Xmkd,
+            Command::Pwd => Verb::Pwd,
+            Command::Xpwd => Verb::Xpwd,
+            Command::List(_) => Verb::List,
+            Command::Nlst(_) => Verb::Nlst,
+            Command::Site(_) => Verb::Site,
+            Command::Syst => Verb::Syst,
+            Command::Stat(_) => Verb::Stat,
+            Command::Help(_) => Verb::Help,
+            Command::Noop => Verb::Noop,
+            Command::Auth(_) => Verb::Auth,
+            Command::Adat(_) => Verb::Adat,
+            Command::Pbsz(_) => Verb::Pbsz,
+            Command::Prot(_) => Verb::Prot,
+            Command::Ccc => Verb::Ccc,
+            Command::Mic(_) => Verb::Mic,
+            Command::Conf(_) => Verb::Conf,
+            Command::Enc(_) => Verb::Enc,
+            Command::Feat => Verb::Feat,
+            Command::Opts(_) => Verb::Opts,
+            Command::Eprt(_) => Verb::Eprt,
+            Command::Epsv(_) => Verb::Epsv,
+            Command::Size(_) => Verb::Size,
+            Command::Mdtm(_) => Verb::Mdtm,
+            Command::Mlst(_) => Verb::Mlst,
+            Command::Mlsd(_) => Verb::Mlsd,
+            Command::Lang(_) => Verb::Lang,
+            Command::Host(_) => Verb::Host,
+            Command::Mfmt { .. } => Verb::Mfmt,
+            Command::Unknown { .. } => Verb::Unknown,
+        }
+    }
+
+    /// Detaches the command from the buffer it was parsed from.
+    pub fn into_owned(self) -> Command<'static> {
+        match self {
+            Command::User(b) => Command::User(owned(b)),
+            Command::Pass(s) => Command::Pass(s.into_owned()),
+            Command::Acct(s) => Command::Acct(s.into_owned()),
+            Command::Cwd(b) => Command::Cwd(owned(b)),
+            Command::Xcwd(b) => Command::Xcwd(owned(b)),
+            Command::Cdup => Command::Cdup,
+            Command::Xcup => Command::Xcup,
+            Command::Smnt(b) => Command::Smnt(owned(b)),
+            Command::Rein => Command::Rein,
+            Command::Quit => Command::Quit,
+            Command::Port(a) => Command::Port(a),
+            Command::Pasv => Command::Pasv,
+            Command::Type(t) => Command::Type(t),
+            Command::Stru(s) => Command::Stru(s),
+            Command::Mode(m) => Command::Mode(m),
+            Command::Retr(b) => Command::Retr(owned(b)),
+            Command::Stor(b) => Command::Stor(owned(b)),
+            Command::Stou(b) => Command::Stou(b.map(owned)),
+            Command::Appe(b) => Command::Appe(owned(b)),
+            Command::Allo { size, record } => Command::Allo { size, record },
+            Command::Rest(n) => Command::Rest(n),
+            Command::Rnfr(b) => Command::Rnfr(owned(b)),
+            Command::Rnto(b) => Command::Rnto(owned(b)),
+            Command::Abor => Command::Abor,
+            Command::Dele(b) => Command::Dele(owned(b)),
+            Command::Rmd(b) => Command::Rmd(owned(b)),
+            Command::Xrmd(b) => Command::Xrmd(owned(b)),
+            Command::Mkd(b) => Command::Mkd(owned(b)),
+            Command::Xmkd(b) => Command::Xmkd(owned(b)),
+            Command::Pwd => Command::Pwd,
+            Command::Xpwd => Command::Xpwd,
+            Command::List(b) => Command::List(b.map(owned)),
+            Command::Nlst(b) => Command::Nlst(b.map(owned)),
+            Command::Site(b) => Command::Site(owned(b)),
+            Command::Syst => Command::Syst,
+            Command::Stat(b) => Command::Stat(b.map(owned)),
+            Command::Help(b) => Command::Help(b.map(owned)),
+            Command::Noop => Command::Noop,
+            Command::Auth(b) => Command::Auth(owned(b)),
+            Command::Adat(b) => Command::Adat(owned(b)),
+            Command::Pbsz(n) => Command::Pbsz(n),
+            Command::Prot(p) => Command::Prot(p),
+            Command::Ccc => Command::Ccc,
+            Command::Mic(b) => Command::Mic(owned(b)),
+            Command::Conf(b) => Command::Conf(owned(b)),
+            Command::Enc(b) => Command::Enc(owned(b)),
+            Command::Feat => Command::Feat,
+            Command::Opts(b) => Command::Opts(owned(b)),
+            Command::Eprt(a) => Command::Eprt(a),
+            Command::Epsv(a) => Command::Epsv(a),
+            Command::Size(b) => Command::Size(owned(b)),
+            Command::Mdtm(b) => Command::Mdtm(owned(b)),
+            Command::Mlst(b) => Command::Mlst(b.map(owned)),
+            Command::Mlsd(b) => Command::Mlsd(b.map(owned)),
+            Command::Lang(b) => Command::Lang(b.map(owned)),
+            Command::Host(b) => Command::Host(owned(b)),
+            Command::Mfmt { time, path } => Command::Mfmt {
+                time,
+                path: owned(path),
+            },
+            Command::Unknown { verb, arg } => Command::Unknown {
+                verb: owned(verb),
+                arg: arg.map(owned),
+            },
+        }
+    }
+}
+
+impl Verb {
+    /// Every known verb (all but [`Verb::Unknown`]), in declaration order.
+    pub const KNOWN: &'static [Verb] = &[
+        Verb::User,
+        Verb::Pass,
+        Verb::Acct,
+        Verb::Cwd,
+        Verb::Xcwd,
+        Verb::Cdup,
+        Verb::Xcup,
+        Verb::Smnt,
+        Verb::Rein,
+        Verb::Quit,
+        Verb::Port,
+        Verb::Pasv,
+        Verb::Type,
+        Verb::Stru,
+        Verb::Mode,
+        Verb::Retr,
+        Verb::Stor,
+        Verb::Stou,
+        Verb::Appe,
+        Verb::Allo,
+        Verb::Rest,
+        Verb::Rnfr,
+        Verb::Rnto,
+        Verb::Abor,
+        Verb::Dele,
+        Verb::Rmd,
+        Verb::Xrmd,
+        Verb::Mkd,
+        Verb::Xmkd,
+        Verb::Pwd,
+        Verb::Xpwd,
+        Verb::List,
+        Verb::Nlst,
+        Verb::Site,
+        Verb::Syst,
+        Verb::Stat,
+        Verb::Help,
+        Verb::Noop,
+        Verb::Auth,
+        Verb::Adat,
+        Verb::Pbsz,
+        Verb::Prot,
+        Verb::Ccc,
+        Verb::Mic,
+        Verb::Conf,
+        Verb::Enc,
+        Verb::Feat,
+        Verb::Opts,
+        Verb::Eprt,
+        Verb::Epsv,
+        Verb::Size,
+        Verb::Mdtm,
+        Verb::Mlst,
+        Verb::Mlsd,
+        Verb::Lang,
+        Verb::Host,
+        Verb::Mfmt,
+    ];
+
+    /// Whether lines of this verb carry an RFC 2228 base64 blob (`ADAT`, `MIC`, `CONF`,
+    /// `ENC`) and so get [`Limits::max_security_line`](crate::Limits) instead of `max_line`.
+    pub fn takes_security_line(self) -> bool {
+        matches!(self, Verb::Adat | Verb::Mic | Verb::Conf | Verb::Enc)
+    }
 }

@@ -118,3 +118,58 @@ impl fmt::Display for EncodeError {
 }
 
 impl std::error::Error for EncodeError {}
+
+/// Why [`parse_command`](crate::codec::parse_command) could not return a command from a stream
+/// buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StreamError {
+    /// The line is over the length limit. When the error is reported before the line end
+    /// arrived, the caller must discard bytes up to the next CRLF itself ([`LineBuffer`] does
+    /// that).
+    ///
+    /// [`LineBuffer`]: crate::codec::LineBuffer
+    Frame(FrameError),
+    /// A whole line arrived but is not a valid command. Skip `consumed` bytes (the line and
+    /// its CRLF) to go on with the next command.
+    Command {
+        /// Why the line is not a valid command.
+        error: CommandError,
+        /// The length of the line, its CRLF included.
+        consumed: usize,
+    },
+}
+
+impl StreamError {
+    /// How many bytes to skip to reach the next line, when the line end was seen.
+    pub fn consumed(&self) -> Option<usize> {
+        match self {
+            StreamError::Frame(_) => None,
+            StreamError::Command { consumed, .. } => Some(*consumed),
+        }
+    }
+}
+
+impl From<FrameError> for StreamError {
+    fn from(e: FrameError) -> Self {
+        StreamError::Frame(e)
+    }
+}
+
+impl fmt::Display for StreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamError::Frame(e) => e.fmt(f),
+            StreamError::Command { error, .. } => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for StreamError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StreamError::Frame(e) => Some(e),
+            StreamError::Command { error, .. } => Some(error),
+        }
+    }
+}

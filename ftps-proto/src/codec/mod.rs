@@ -11,7 +11,8 @@ pub mod reply_body;
 
 pub use args::*;
 pub use command::{Bytes, Command, Verb};
-pub use error::{CommandError, EncodeError, FrameError, ReplyError};
+pub use command_parse::parse_command;
+pub use error::{CommandError, EncodeError, FrameError, ReplyError, StreamError};
 pub use framing::{LineBuffer, LineEnding};
 pub use reply::{Reply, ReplyAssembler, ReplyCode};
 

@@ -1,0 +1,561 @@
+//! rustls configuration for FTPS: the crypto provider, PEM loading, server and client configs.
+//!
+//! # Data-channel session resumption
+//!
+//! FTPS servers such as vsftpd (`require_ssl_reuse=YES`) and ProFTPD refuse a data connection
+//! whose TLS handshake does not resume the control connection's session. The pieces here make
+//! both directions work:
+//!
+//! - [`ClientTls`] holds **one** rustls [`ClientConfig`] per client, with a resumption store
+//!   ([`FtpsSessionStore`]) shared by the control and every data connection, so each data
+//!   handshake offers the control session (TLS 1.2 session id or ticket, TLS 1.3 PSK ticket).
+//! - [`ServerTls::session`] makes, for each control connection, a private pair of configs that
+//!   share a fresh ticket key and a fresh session cache ([`SessionTls`]). A data handshake that
+//!   reports [`HandshakeKind::Resumed`] under that pair can only have resumed a session issued on
+//!   this control connection (or on an earlier data connection of it, which RFC 4217 §10.2 also
+//!   allows). That is the whole check: [`SessionTls::resumed_this_session`].
+//! - The data-connection config sends no TLS 1.3 session tickets: a ticket sent after the data
+//!   handshake sits unread in a client that only uploads, and when that client closes, the kernel
+//!   resets the connection and the end of the file is lost. The control connection sends
+//!   [`ServerTlsOptions::control_tickets`] tickets instead (rustls clients use each TLS 1.3 ticket
+//!   once, so this bounds how many data connections of one control session a rustls client can
+//!   resume; OpenSSL-based clients reuse one ticket, which the stateless ticket key accepts).
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ClientSessionStore, Tls12ClientSessionValue, Tls13ClientSessionValue};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::{ServerSessionMemoryCache, WebPkiClientVerifier};
+use rustls::{
+    ClientConfig, DigitallySignedStruct, HandshakeKind, NamedGroup, RootCertStore, ServerConfig,
+    SignatureScheme,
+};
+
+/// Why a TLS configuration could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TlsConfigError {
+    /// A file could not be read or written.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        error: io::Error,
+    },
+    /// The PEM input held no certificate.
+    NoCertificate,
+    /// The PEM input held no private key.
+    NoPrivateKey,
+    /// The PEM input was malformed.
+    Pem(String),
+    /// rustls refused the configuration (for example, a key that does not match the certificate).
+    Rustls(rustls::Error),
+    /// The certificate verifier could not be built (for example, an empty root store).
+    Verifier(String),
+    /// The demo certificate could not be generated.
+    CertificateGeneration(String),
+}
+
+impl fmt::Display for TlsConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsConfigError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            TlsConfigError::NoCertificate => f.write_str("no certificate found in the PEM input"),
+            TlsConfigError::NoPrivateKey => f.write_str("no private key found in the PEM input"),
+            TlsConfigError::Pem(e) => write!(f, "malformed PEM: {e}"),
+            TlsConfigError::Rustls(e) => write!(f, "TLS configuration refused: {e}"),
+            TlsConfigError::Verifier(e) => write!(f, "certificate verifier: {e}"),
+            TlsConfigError::CertificateGeneration(e) => {
+                write!(f, "certificate generation failed: {e}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TlsConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TlsConfigError::Io { error, .. } => Some(error),
+            TlsConfigError::Rustls(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<rustls::Error> for TlsConfigError {
+    fn from(e: rustls::Error) -> Self {
+        TlsConfigError::Rustls(e)
+    }
+}
+
+/// The crypto provider this build uses: aws-lc-rs when the `aws-lc-rs` feature is on, otherwise
+/// ring. Every config built here names it explicitly, so the process-wide default never matters.
+pub fn crypto_provider() -> Arc<CryptoProvider> {
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    }
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    {
+        Arc::new(rustls::crypto::ring::default_provider())
+    }
+}
+
+fn new_ticketer() -> Result<Arc<dyn rustls::server::ProducesTickets>, rustls::Error> {
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        rustls::crypto::aws_lc_rs::Ticketer::new()
+    }
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    {
+        rustls::crypto::ring::Ticketer::new()
+    }
+}
+
+/// Reads a whole file, naming it in the error.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, TlsConfigError> {
+    std::fs::read(path).map_err(|error| TlsConfigError::Io {
+        path: path.to_owned(),
+        error,
+    })
+}
+
+/// Every certificate in a PEM buffer, in order (other PEM sections are skipped).
+///
+/// ```
+/// use ftps_proto_std::support::tls::{certificates_from_pem, TlsConfigError};
+/// assert!(matches!(certificates_from_pem(b"no pem here"), Err(TlsConfigError::NoCertificate)));
+/// ```
+pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsConfigError::Pem(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(TlsConfigError::NoCertificate);
+    }
+    Ok(certs)
+}
+
+/// The first private key (PKCS#8, PKCS#1 or SEC1) in a PEM buffer.
+pub fn private_key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>, TlsConfigError> {
+    match PrivateKeyDer::from_pem_slice(pem) {
+        Ok(key) => Ok(key),
+        Err(rustls::pki_types::pem::Error::NoItemsFound) => Err(TlsConfigError::NoPrivateKey),
+        Err(e) => Err(TlsConfigError::Pem(e.to_string())),
+    }
+}
+
+/// Whether the server asks FTP clients for a certificate.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub enum ClientCertPolicy {
+    /// No client certificate is requested (the default).
+    #[default]
+    None,
+    /// A certificate is requested; a client without one is accepted, one with a certificate
+    /// not issued by these roots is refused.
+    Optional(Vec<CertificateDer<'static>>),
+    /// A certificate issued by these roots is required.
+    Required(Vec<CertificateDer<'static>>),
+}
+
+/// Server TLS options beyond the certificate.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerTlsOptions {
+    /// Client certificate policy. Default [`ClientCertPolicy::None`].
+    pub client_certs: ClientCertPolicy,
+    /// TLS 1.3 session tickets sent on each control connection. Default 16. rustls clients use
+    /// each ticket for one data connection; OpenSSL-based clients reuse one.
+    pub control_tickets: usize,
+    /// TLS 1.3 session tickets sent on each data connection. Default 0 (see the module docs:
+    /// an unread ticket makes an upload's close reset the connection).
+    pub data_tickets: usize,
+}
+
+impl Default for ServerTlsOptions {
+    fn default() -> Self {
+        ServerTlsOptions {
+            client_certs: ClientCertPolicy::None,
+            control_tickets: 16,
+            data_tickets: 0,
+        }
+    }
+}
+
+/// The server's TLS setup: certificate, key and policy. Cheap to clone.
+///
+/// Call [`ServerTls::session`] once per control connection.
+///
+/// ```
+/// use ftps_proto_std::support::{cert::DemoCertificate, tls::{ServerTls, ServerTlsOptions}};
+/// let demo = DemoCertificate::generate().unwrap();
+/// let tls = ServerTls::from_pem(demo.cert_pem.as_bytes(), demo.key_pem.as_bytes(),
+///     ServerTlsOptions::default()).unwrap();
+/// let session = tls.session().unwrap();
+/// assert_eq!(session.data_config().send_tls13_tickets, 0);
+/// ```
+#[derive(Clone)]
+pub struct ServerTls {
+    base: Arc<ServerConfig>,
+    options: ServerTlsOptions,
+}
+
+impl fmt::Debug for ServerTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerTls")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerTls {
+    /// Builds the server setup from a certificate chain and its private key.
+    pub fn new(
+        certs: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+        options: ServerTlsOptions,
+    ) -> Result<Self, TlsConfigError> {
+        let provider = crypto_provider();
+        let builder = ServerConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(rustls::ALL_VERSIONS)?;
+        let builder = match &options.client_certs {
+            ClientCertPolicy::None => builder.with_no_client_auth(),
+            ClientCertPolicy::Optional(roots) | ClientCertPolicy::Required(roots) => {
+                let mut store = RootCertStore::empty();
+                for cert in roots {
+                    store.add(cert.clone())?;
+                }
+                let verifier =
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(store), provider);
+                let verifier = if matches!(options.client_certs, ClientCertPolicy::Optional(_)) {
+                    verifier.allow_unauthenticated()
+                } else {
+                    verifier
+                };
+                let verifier = verifier
+                    .build()
+                    .map_err(|e| TlsConfigError::Verifier(e.to_string()))?;
+                builder.with_client_cert_verifier(verifier)
+            }
+        };
+        let config = builder.with_single_cert(certs, key)?;
+        Ok(ServerTls {
+            base: Arc::new(config),
+            options,
+        })
+    }
+
+    /// Builds the server setup from PEM buffers (certificate chain, private key).
+    pub fn from_pem(
+        cert_pem: &[u8],
+        key_pem: &[u8],
+        options: ServerTlsOptions,
+    ) -> Result<Self, TlsConfigError> {
+        ServerTls::new(
+            certificates_from_pem(cert_pem)?,
+            private_key_from_pem(key_pem)?,
+            options,
+        )
+    }
+
+    /// Builds the server setup from PEM files.
+    pub fn from_pem_files(
+        cert: &Path,
+        key: &Path,
+        options: ServerTlsOptions,
+    ) -> Result<Self, TlsConfigError> {
+        ServerTls::from_pem(&read_file(cert)?, &read_file(key)?, options)
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &ServerTlsOptions {
+        &self.options
+    }
+
+    /// The configs for one control connection and its data connections, with their own ticket
+    /// key and session cache (see the module docs).
+    pub fn session(&self) -> Result<SessionTls, TlsConfigError> {
+        let mut control = (*self.base).clone();
+        control.ticketer = new_ticketer()?;
+        control.session_storage = ServerSessionMemoryCache::new(32);
+        control.send_tls13_tickets = self.options.control_tickets;
+        let mut data = control.clone();
+        data.send_tls13_tickets = self.options.data_tickets;
+        Ok(SessionTls {
+            control: Arc::new(control),
+            data: Arc::new(data),
+        })
+    }
+}
+
+/// The TLS configs of one server control session (see [`ServerTls::session`]).
+#[derive(Clone)]
+pub struct SessionTls {
+    control: Arc<ServerConfig>,
+    data: Arc<ServerConfig>,
+}
+
+impl fmt::Debug for SessionTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionTls").finish_non_exhaustive()
+    }
+}
+
+impl SessionTls {
+    /// The config for the control connection's handshake.
+    pub fn control_config(&self) -> Arc<ServerConfig> {
+        self.control.clone()
+    }
+
+    /// The config for every data connection's handshake (no TLS 1.3 tickets by default).
+    pub fn data_config(&self) -> Arc<ServerConfig> {
+        self.data.clone()
+    }
+
+    /// Whether a data connection's finished handshake resumed a session of this control
+    /// session: `handshake_kind() == Some(HandshakeKind::Resumed)`. Sessions can only be
+    /// resumed under the ticket key and cache private to this [`SessionTls`], so a resumed
+    /// handshake is bound to this control connection.
+    pub fn resumed_this_session(kind: Option<HandshakeKind>) -> bool {
+        kind == Some(HandshakeKind::Resumed)
+    }
+}
+
+/// How the client verifies the server's certificate.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub enum ServerVerification {
+    /// The Mozilla roots shipped by `webpki-roots` (the default).
+    #[default]
+    WebPkiRoots,
+    /// Only these roots (for example a `--cacert` PEM file, or a server's self-signed
+    /// certificate).
+    Roots(Vec<CertificateDer<'static>>),
+    /// **Dangerous**: accept any certificate for any name. The handshake signatures are still
+    /// checked, but anyone in the path can impersonate the server. For tests and `--insecure`.
+    DangerousAcceptAnyCertificate,
+}
+
+/// The client's TLS setup: one rustls [`ClientConfig`] shared by the control connection and
+/// every data connection, so data handshakes resume the control session. Cheap to clone (all
+/// clones share the session store).
+///
+/// ```
+/// use ftps_proto_std::support::tls::{ClientTls, ServerVerification};
+/// let tls = ClientTls::new(ServerVerification::WebPkiRoots, None).unwrap();
+/// assert!(tls.config().resumption.tls12_resumption == rustls::client::Tls12Resumption::SessionIdOrTickets);
+/// assert!(tls.server_name("localhost").is_ok());
+/// ```
+#[derive(Clone)]
+pub struct ClientTls {
+    config: Arc<ClientConfig>,
+}
+
+impl fmt::Debug for ClientTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientTls").finish_non_exhaustive()
+    }
+}
+
+impl ClientTls {
+    /// Builds the client setup, with an optional client certificate (chain, key).
+    pub fn new(
+        verification: ServerVerification,
+        client_cert: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    ) -> Result<Self, TlsConfigError> {
+        let provider = crypto_provider();
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(rustls::ALL_VERSIONS)?;
+        let builder = match verification {
+            ServerVerification::WebPkiRoots => {
+                let store = RootCertStore {
+                    roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+                };
+                builder.with_root_certificates(store)
+            }
+            ServerVerification::Roots(roots) => {
+                let mut store = RootCertStore::empty();
+                for cert in roots {
+                    store.add(cert)?;
+                }
+                builder.with_root_certificates(store)
+            }
+            ServerVerification::DangerousAcceptAnyCertificate => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCertificate {
+                    provider,
+                })),
+        };
+        let mut config = match client_cert {
+            Some((certs, key)) => builder.with_client_auth_cert(certs, key)?,
+            None => builder.with_no_client_auth(),
+        };
+        config.resumption = rustls::client::Resumption::store(Arc::new(FtpsSessionStore::new()));
+        Ok(ClientTls {
+            config: Arc::new(config),
+        })
+    }
+
+    /// Builds the client setup trusting the certificates of a PEM file (`--cacert`).
+    pub fn with_ca_file(path: &Path) -> Result<Self, TlsConfigError> {
+        let roots = certificates_from_pem(&read_file(path)?)?;
+        ClientTls::new(ServerVerification::Roots(roots), None)
+    }
+
+    /// The shared config: use it for the control connection and every data connection.
+    pub fn config(&self) -> Arc<ClientConfig> {
+        self.config.clone()
+    }
+
+    /// The name to verify and send as SNI for `host` (a DNS name or an IP address); the same
+    /// name must be used on the data connections for them to resume the control session.
+    pub fn server_name(&self, host: &str) -> Result<ServerName<'static>, TlsConfigError> {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        ServerName::try_from(host.to_owned())
+            .map_err(|e| TlsConfigError::Verifier(format!("invalid server name {host:?}: {e}")))
+    }
+}
+
+/// The client resumption store: like rustls' in-memory cache, keyed by server name, but it keeps
+/// up to [`FtpsSessionStore::TLS13_TICKETS_PER_SERVER`] TLS 1.3 tickets per server, because an
+/// FTPS client spends one ticket per data connection.
+#[derive(Debug)]
+pub struct FtpsSessionStore {
+    servers: Mutex<HashMap<ServerName<'static>, ServerSessions>>,
+}
+
+#[derive(Debug, Default)]
+struct ServerSessions {
+    kx_hint: Option<NamedGroup>,
+    tls12: Option<Tls12ClientSessionValue>,
+    tls13: VecDeque<Tls13ClientSessionValue>,
+}
+
+impl FtpsSessionStore {
+    /// TLS 1.3 tickets kept per server name (oldest dropped first).
+    pub const TLS13_TICKETS_PER_SERVER: usize = 64;
+    /// Server names remembered (all are forgotten when a new one would exceed this).
+    pub const MAX_SERVERS: usize = 64;
+
+    /// An empty store.
+    pub fn new() -> Self {
+        FtpsSessionStore {
+            servers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn with<R>(&self, name: &ServerName<'_>, f: impl FnOnce(&mut ServerSessions) -> R) -> R {
+        let mut servers = self
+            .servers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = name.to_owned();
+        if !servers.contains_key(&key) && servers.len() >= Self::MAX_SERVERS {
+            servers.clear();
+        }
+        f(servers.entry(key).or_default())
+    }
+}
+
+impl Default for FtpsSessionStore {
+    fn default() -> Self {
+        FtpsSessionStore::new()
+    }
+}
+
+impl ClientSessionStore for FtpsSessionStore {
+    fn set_kx_hint(&self, server_name: ServerName<'static>, group: NamedGroup) {
+        self.with(&server_name, |s| s.kx_hint = Some(group));
+    }
+
+    fn kx_hint(&self, server_name: &ServerName<'_>) -> Option<NamedGroup> {
+        self.with(server_name, |s| s.kx_hint)
+    }
+
+    fn set_tls12_session(&self, server_name: ServerName<'static>, value: Tls12ClientSessionValue) {
+        self.with(&server_name, |s| s.tls12 = Some(value));
+    }
+
+    fn tls12_session(&self, server_name: &ServerName<'_>) -> Option<Tls12ClientSessionValue> {
+        self.with(server_name, |s| s.tls12.clone())
+    }
+
+    fn remove_tls12_session(&self, server_name: &ServerName<'static>) {
+        self.with(server_name, |s| s.tls12 = None);
+    }
+
+    fn insert_tls13_ticket(&self, server_name: ServerName<'static>, value: Tls13ClientSessionValue) {
+        self.with(&server_name, |s| {
+            if s.tls13.len() >= Self::TLS13_TICKETS_PER_SERVER {
+                s.tls13.pop_front();
+            }
+            s.tls13.push_back(value);
+        });
+    }
+
+    fn take_tls13_ticket(&self, server_name: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
+        // Newest first: the latest tickets are the least likely to have expired.
+        self.with(server_name, |s| s.tls13.pop_back())
+    }
+}
+
+/// The `--insecure` verifier: accepts any server certificate (signatures are still verified).
+#[derive(Debug)]
+struct AcceptAnyServerCertificate {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for AcceptAnyServerCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}

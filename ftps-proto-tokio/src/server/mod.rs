@@ -1,0 +1,208 @@
+//! The async FTPS server: [`Server`] accepts control connections and runs one task per
+//! session; the [`Storage`] and [`Authenticator`] traits are the application's part.
+//!
+//! ```no_run
+//! use ftps_proto_tokio::server::{LocalFs, Server, ServerOptions, Users};
+//! use ftps_proto_tokio::support::{cert::DemoCertificate, tls::{ServerTls, ServerTlsOptions}};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let cert = DemoCertificate::generate()?;
+//! let tls = ServerTls::from_pem(cert.cert_pem.as_bytes(), cert.key_pem.as_bytes(),
+//!     ServerTlsOptions::default())?;
+//! let options = ServerOptions::new(Some(tls));
+//! let storage = LocalFs::new(std::path::Path::new("./ftp-root"))?;
+//! let users = Users::new().with_user("demo", "secret");
+//! let server = Server::bind("127.0.0.1:2121".parse()?, options, storage, users).await?;
+//! let shutdown = server.shutdown_handle();
+//! tokio::spawn(async move {
+//!     let _ = tokio::signal::ctrl_c().await;
+//!     shutdown.shutdown();
+//! });
+//! server.serve().await?;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod local_fs;
+mod session;
+mod storage;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+
+use ftps_proto_std::support::tls::ServerTls;
+
+pub use auth::{AuthOutcome, Authenticator, Users};
+pub use local_fs::LocalFs;
+pub use storage::{Storage, WriteMode};
+
+/// What happens to the file of an upload that failed (connection broken, truncated without
+/// TLS close_notify, aborted, storage error).
+///
+/// A failed upload is never answered `226`, whatever the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum PartialUploads {
+    /// Keep what arrived (the default), so the client can resume with `REST` + `STOR`.
+    #[default]
+    Keep,
+    /// Delete the file, when the upload created or replaced it from offset 0 (`STOR` without
+    /// `REST`). Appends and resumed uploads keep the bytes that were there before and after.
+    Delete,
+}
+
+/// Server configuration.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerOptions {
+    /// The protocol policy and timers of every session (from the core).
+    pub session: ftps_proto::server::ServerConfig,
+    /// Certificate and TLS policy; `None` serves plain FTP only (set `session.tls` to
+    /// [`ServerTls::None`](ftps_proto::server::ServerTls::None) to match).
+    pub tls: Option<ServerTls>,
+    /// Partial-upload policy. Default [`PartialUploads::Keep`].
+    pub partial_uploads: PartialUploads,
+    /// Most sessions at once; further connections are closed at once. Default 256.
+    pub max_sessions: usize,
+    /// How long [`Server::serve`] waits for sessions to end after a shutdown. Default 10 s.
+    pub shutdown_grace: Duration,
+}
+
+impl ServerOptions {
+    /// The defaults: explicit FTPS with TLS required for login when `tls` is given, plain FTP
+    /// otherwise; the core's defaults for everything else.
+    pub fn new(tls: Option<ServerTls>) -> Self {
+        let mut session = ftps_proto::server::ServerConfig::default();
+        session.tls = match tls {
+            Some(_) => ftps_proto::server::ServerTls::Explicit {
+                required_for_login: true,
+            },
+            None => ftps_proto::server::ServerTls::None,
+        };
+        ServerOptions {
+            session,
+            tls,
+            partial_uploads: PartialUploads::Keep,
+            max_sessions: 256,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What every session task shares.
+struct Shared<S, A> {
+    options: ServerOptions,
+    storage: Arc<S>,
+    auth: A,
+}
+
+/// A bound FTPS server. Call [`Server::serve`] to run it.
+pub struct Server<S, A> {
+    listener: TcpListener,
+    shared: Arc<Shared<S, A>>,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+impl<S, A> std::fmt::Debug for Server<S, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.listener.local_addr().ok())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Stops a running [`Server`] gracefully: no new sessions; each open session is sent `421`
+/// and closed (transfers in progress are aborted).
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    tx: watch::Sender<bool>,
+}
+
+impl ShutdownHandle {
+    /// Starts the shutdown. [`Server::serve`] returns once every session ended (or the grace
+    /// period passed).
+    pub fn shutdown(&self) {
+        let _ = self.tx.send(true);
+    }
+}
+
+impl<S: Storage, A: Authenticator> Server<S, A> {
+    /// Binds the control listener.
+    pub async fn bind(
+        addr: SocketAddr,
+        options: ServerOptions,
+        storage: S,
+        auth: A,
+    ) -> io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let (shutdown_tx, _) = watch::channel(false);
+        Ok(Server {
+            listener,
+            shared: Arc::new(Shared {
+                options,
+                storage: Arc::new(storage),
+                auth,
+            }),
+            shutdown_tx,
+        })
+    }
+
+    /// The address the server listens on (useful after binding port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// A handle that stops [`Server::serve`].
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            tx: self.shutdown_tx.clone(),
+        }
+    }
+
+    /// Accepts connections until shut down, one task per session.
+    pub async fn serve(self) -> io::Result<()> {
+        let mut sessions = JoinSet::new();
+        let mut shutdown = self.shutdown_tx.subscribe();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let (tcp, peer) = match accepted {
+                        Ok(x) => x,
+                        Err(e) => {
+                            warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    while sessions.try_join_next().is_some() {}
+                    if sessions.len() >= self.shared.options.max_sessions {
+                        info!(%peer, "too many sessions; connection closed");
+                        drop(tcp);
+                        continue;
+                    }
+                    let shared = self.shared.clone();
+                    let rx = self.shutdown_tx.subscribe();
+                    sessions.spawn(session::run(tcp, peer, shared, rx));
+                }
+                _ = shutdown.changed() => {}
+            }
+        }
+        drop(self.listener);
+        let grace = self.shared.options.shutdown_grace;
+        let all_done = async { while sessions.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace, all_done).await.is_err() {
+            sessions.abort_all();
+        }
+        Ok(())
+    }
+}
