@@ -54,7 +54,11 @@ async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Error>> {
     let tls = if args.tls == TlsMode::None {
         None
     } else if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        Some(ServerTls::from_pem_files(cert, key, ServerTlsOptions::default())?)
+        Some(ServerTls::from_pem_files(
+            cert,
+            key,
+            ServerTlsOptions::default(),
+        )?)
     } else {
         let demo = DemoCertificate::generate()?;
         demo.write_cert(&args.write_cert)?;

@@ -116,8 +116,12 @@ impl<J: Send + 'static> DataTasks<J> {
 
     /// Carries out a [`DataAction`]. `Start` needs the job (taken from `job` when the action is
     /// `Start`); `run` moves the bytes and returns the final event, if any.
-    pub(crate) fn act<F, Fut>(&mut self, action: DataAction, job: impl FnOnce(DataId) -> Option<J>, run: F)
-    where
+    pub(crate) fn act<F, Fut>(
+        &mut self,
+        action: DataAction,
+        job: impl FnOnce(DataId) -> Option<J>,
+        run: F,
+    ) where
         F: FnOnce(FtpStream, J, Progress) -> Fut + Send + 'static,
         Fut: Future<Output = Option<DataEvent>> + Send + 'static,
     {
@@ -153,7 +157,10 @@ impl<J: Send + 'static> DataTasks<J> {
                             Err(_) => continue,
                         };
                         let _ = tcp.set_nodelay(true);
-                        match ctx.established(tcp, peer, protection.tls, &mut cmd_rx).await {
+                        match ctx
+                            .established(tcp, peer, protection.tls, &mut cmd_rx)
+                            .await
+                        {
                             Some((stream, job)) => {
                                 drop(listener);
                                 if let Some(event) = run(stream, job, ctx.progress()).await {
@@ -183,8 +190,9 @@ impl<J: Send + 'static> DataTasks<J> {
                             return;
                         }
                     };
-                    if let Some((stream, job)) =
-                        ctx.established(tcp, addr, protection.tls, &mut cmd_rx).await
+                    if let Some((stream, job)) = ctx
+                        .established(tcp, addr, protection.tls, &mut cmd_rx)
+                        .await
                     {
                         if let Some(event) = run(stream, job, ctx.progress()).await {
                             ctx.send(event);

@@ -47,9 +47,15 @@ async fn round_trip(mode: Mode, active: bool, prot: ProtectionLevel) {
 
     // X3659-REST: download from an offset, and through the AsyncRead form.
     let mut tail = Vec::new();
-    client.retr_from("big.bin", 1_000_000, &mut tail).await.expect("retr rest");
+    client
+        .retr_from("big.bin", 1_000_000, &mut tail)
+        .await
+        .expect("retr rest");
     assert_eq!(tail, data[1_000_000..]);
-    let mut reader = client.retr_reader("big.bin", 2_000_000).await.expect("reader");
+    let mut reader = client
+        .retr_reader("big.bin", 2_000_000)
+        .await
+        .expect("reader");
     let mut via_reader = Vec::new();
     reader.read_to_end(&mut via_reader).await.expect("read");
     let total = reader.finish().await.expect("finish");
@@ -59,11 +65,20 @@ async fn round_trip(mode: Mode, active: bool, prot: ProtectionLevel) {
     // Resume an upload: keep 100 bytes, send the rest from there.
     std::fs::write(server.root.join("part.bin"), &data[..100]).unwrap();
     assert_eq!(client.size("part.bin").await.expect("size"), 100);
-    client.stor_from("part.bin", 100, &mut &data[100..5000]).await.expect("stor rest");
-    assert_eq!(std::fs::read(server.root.join("part.bin")).unwrap(), data[..5000]);
+    client
+        .stor_from("part.bin", 100, &mut &data[100..5000])
+        .await
+        .expect("stor rest");
+    assert_eq!(
+        std::fs::read(server.root.join("part.bin")).unwrap(),
+        data[..5000]
+    );
 
     // C959-APPE
-    client.appe("part.bin", &mut &b"xyz"[..]).await.expect("appe");
+    client
+        .appe("part.bin", &mut &b"xyz"[..])
+        .await
+        .expect("appe");
     assert_eq!(client.size("part.bin").await.unwrap(), 5003);
 
     // Directory commands and listings.
@@ -71,7 +86,10 @@ async fn round_trip(mode: Mode, active: bool, prot: ProtectionLevel) {
     client.cwd("sub").await.expect("cwd");
     assert_eq!(client.pwd().await.expect("pwd"), "/sub");
     client.cwd("/").await.expect("cwd /");
-    client.rename("part.bin", "sub/moved.bin").await.expect("rename");
+    client
+        .rename("part.bin", "sub/moved.bin")
+        .await
+        .expect("rename");
     let mut names = client.nlst(None).await.expect("nlst");
     names.sort();
     assert_eq!(names, ["big.bin", "sub"]);
@@ -81,7 +99,9 @@ async fn round_trip(mode: Mode, active: bool, prot: ProtectionLevel) {
     assert_eq!(entries[0].size, Some(5003));
     let lines = client.list(None).await.expect("list");
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines.iter().any(|l| l.ends_with(" big.bin") && l.starts_with('-')));
+    assert!(lines
+        .iter()
+        .any(|l| l.ends_with(" big.bin") && l.starts_with('-')));
     client.mdtm("big.bin").await.expect("mdtm");
     client.delete("sub/moved.bin").await.expect("dele");
     client.rmdir("sub").await.expect("rmd");
@@ -108,15 +128,45 @@ macro_rules! mode_test {
 }
 
 // T4217-DATATLS, ADP-RESUME (reuse required by the server), ADP-CLOSE
-mode_test!(explicit_passive_prot_p, Mode::Explicit, false, ProtectionLevel::Private);
+mode_test!(
+    explicit_passive_prot_p,
+    Mode::Explicit,
+    false,
+    ProtectionLevel::Private
+);
 // ADP-ACTIVE, T4217-TLSROLE
-mode_test!(explicit_active_prot_p, Mode::Explicit, true, ProtectionLevel::Private);
+mode_test!(
+    explicit_active_prot_p,
+    Mode::Explicit,
+    true,
+    ProtectionLevel::Private
+);
 // T4217-PROTCP
-mode_test!(explicit_passive_prot_c, Mode::Explicit, false, ProtectionLevel::Clear);
-mode_test!(explicit_active_prot_c, Mode::Explicit, true, ProtectionLevel::Clear);
+mode_test!(
+    explicit_passive_prot_c,
+    Mode::Explicit,
+    false,
+    ProtectionLevel::Clear
+);
+mode_test!(
+    explicit_active_prot_c,
+    Mode::Explicit,
+    true,
+    ProtectionLevel::Clear
+);
 // IMP-STATE
-mode_test!(implicit_passive_prot_p, Mode::Implicit, false, ProtectionLevel::Private);
-mode_test!(implicit_active_prot_p, Mode::Implicit, true, ProtectionLevel::Private);
+mode_test!(
+    implicit_passive_prot_p,
+    Mode::Implicit,
+    false,
+    ProtectionLevel::Private
+);
+mode_test!(
+    implicit_active_prot_p,
+    Mode::Implicit,
+    true,
+    ProtectionLevel::Private
+);
 mode_test!(plain_passive, Mode::Plain, false, ProtectionLevel::Clear);
 mode_test!(plain_active, Mode::Plain, true, ProtectionLevel::Clear);
 
@@ -131,7 +181,11 @@ async fn adp_verify_unknown_ca_fails() {
     .unwrap();
     let result = tokio::time::timeout(
         LIMIT,
-        Client::connect("localhost", server.addr.port(), ConnectOptions::explicit(tls)),
+        Client::connect(
+            "localhost",
+            server.addr.port(),
+            ConnectOptions::explicit(tls),
+        ),
     )
     .await
     .expect("timed out");
@@ -153,7 +207,9 @@ async fn adp_close_ccc_then_transfer() {
         auth_ssl_fallback: false,
     };
     let run = async {
-        let mut client = Client::connect("localhost", server.addr.port(), opts).await.unwrap();
+        let mut client = Client::connect("localhost", server.addr.port(), opts)
+            .await
+            .unwrap();
         client.login(USER, PASSWORD).await.unwrap();
         client.ccc().await.expect("ccc");
         assert!(!client.is_control_tls());
@@ -175,7 +231,9 @@ async fn adp_resume_twelve_transfers_one_session() {
     std::fs::write(server.root.join("n.txt"), b"n").unwrap();
     let run = async {
         let opts = options(&server, Mode::Explicit, false, ProtectionLevel::Private);
-        let mut client = Client::connect("localhost", server.addr.port(), opts).await.unwrap();
+        let mut client = Client::connect("localhost", server.addr.port(), opts)
+            .await
+            .unwrap();
         client.login(USER, PASSWORD).await.unwrap();
         for i in 0..12 {
             let mut v = Vec::new();

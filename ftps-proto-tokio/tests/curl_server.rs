@@ -41,7 +41,10 @@ async fn curl_explicit_ssl_reqd_upload_download_epsv() {
     std::fs::write(&local, &data).unwrap();
 
     let mut up = curl(&server);
-    up.arg("--ssl-reqd").arg("-T").arg(&local).arg(server.url("ftp", "up.bin"));
+    up.arg("--ssl-reqd")
+        .arg("-T")
+        .arg(&local)
+        .arg(server.url("ftp", "up.bin"));
     check(&run(up, LIMIT).await);
     assert_eq!(sha256_file(&server.root.join("up.bin")), sha256(&data));
 
@@ -52,7 +55,9 @@ async fn curl_explicit_ssl_reqd_upload_download_epsv() {
     assert_eq!(sha256(&out.stdout), sha256(&data));
 
     let mut list = curl(&server);
-    list.arg("--ssl-reqd").arg("--list-only").arg(server.url("ftp", ""));
+    list.arg("--ssl-reqd")
+        .arg("--list-only")
+        .arg(server.url("ftp", ""));
     let out = run(list, LIMIT).await;
     check(&out);
     // The server sends `up.bin\r\n` in TYPE A; curl writes local line ends.
@@ -143,6 +148,11 @@ async fn curl_cleartext_login_refused_when_tls_required() {
     };
     let out = run(c, LIMIT).await;
     // curl exit 67: "The user name, password, or similar was not accepted".
-    assert_eq!(out.status.code(), Some(67), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(67),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     server.stop().await;
 }

@@ -69,9 +69,15 @@ fn hex(d: [u8; 32]) -> String {
 async fn ftplib_stock_prot_p_passive_reuse_off() {
     let server = TestServer::start(Mode::Explicit, false).await;
     let out = ftplib(&server, false, true).await;
-    let expected = format!("{}\npy-up.bin,py.bin\n", hex(sha256(&payload(1_500_000, 9))));
+    let expected = format!(
+        "{}\npy-up.bin,py.bin\n",
+        hex(sha256(&payload(1_500_000, 9)))
+    );
     // The upload source lives outside the root: only py.bin is listed.
-    assert_eq!(String::from_utf8_lossy(&out), expected.replace("py-up.bin,", ""));
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        expected.replace("py-up.bin,", "")
+    );
     server.stop().await;
 }
 
@@ -116,6 +122,11 @@ async fn ftplib_stock_refused_when_reuse_required() {
         err.contains("522") || err.contains("SSL") || err.contains("EOF"),
         "expected a refused data connection: {err}"
     );
-    assert!(!server.root.join("py.bin").exists() || std::fs::read(server.root.join("py.bin")).unwrap().is_empty());
+    assert!(
+        !server.root.join("py.bin").exists()
+            || std::fs::read(server.root.join("py.bin"))
+                .unwrap()
+                .is_empty()
+    );
     server.stop().await;
 }

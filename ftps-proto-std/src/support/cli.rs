@@ -111,8 +111,14 @@ pub fn parse_port_range(s: &str) -> Result<RangeInclusive<u16>, String> {
     let (lo, hi) = s
         .split_once('-')
         .ok_or_else(|| format!("expected LO-HI, got {s:?}"))?;
-    let lo: u16 = lo.trim().parse().map_err(|e| format!("bad low port: {e}"))?;
-    let hi: u16 = hi.trim().parse().map_err(|e| format!("bad high port: {e}"))?;
+    let lo: u16 = lo
+        .trim()
+        .parse()
+        .map_err(|e| format!("bad low port: {e}"))?;
+    let hi: u16 = hi
+        .trim()
+        .parse()
+        .map_err(|e| format!("bad high port: {e}"))?;
     if lo == 0 || lo > hi {
         return Err(format!("empty or invalid port range {lo}-{hi}"));
     }
@@ -293,7 +299,11 @@ impl FtpTarget {
             None => "anonymous@".to_owned(),
         };
         let path = percent_decode(url.path())?;
-        let path = if path.is_empty() { "/".to_owned() } else { path };
+        let path = if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path
+        };
         Ok(FtpTarget {
             host,
             port,
@@ -417,10 +427,15 @@ mod tests {
                 resume: false
             }
         );
-        assert!(
-            ClientArgs::try_parse_from(["ftps-client", "--insecure", "--cacert", "x", "ftp://h/", "pwd"])
-                .is_err()
-        );
+        assert!(ClientArgs::try_parse_from([
+            "ftps-client",
+            "--insecure",
+            "--cacert",
+            "x",
+            "ftp://h/",
+            "pwd"
+        ])
+        .is_err());
         assert!(ClientArgs::try_parse_from(["ftps-client", "ftp://h/", "frobnicate"]).is_err());
     }
 
@@ -439,7 +454,10 @@ mod tests {
             }
         );
         let t = FtpTarget::parse("ftp://[::1]/x%20y").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("::1", 21, "/x y"));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("::1", 21, "/x y")
+        );
         assert_eq!(
             FtpTarget::parse("ftp://a%0d%0aPASS:x@h/").unwrap_err(),
             "CR, LF or NUL in URL"
@@ -448,6 +466,8 @@ mod tests {
             FtpTarget::parse("ftp://a:%ff@h/").unwrap_err(),
             "\"%ff\" is not UTF-8 once decoded"
         );
-        assert!(FtpTarget::parse("sftp://h/").unwrap_err().contains("unsupported URL scheme"));
+        assert!(FtpTarget::parse("sftp://h/")
+            .unwrap_err()
+            .contains("unsupported URL scheme"));
     }
 }

@@ -245,10 +245,8 @@ mod tests {
         let t = TempDir::new("links");
         let root_dir = t.0.join("root");
         std::os::unix::fs::symlink(t.0.join("outside"), root_dir.join("out-dir")).unwrap();
-        std::os::unix::fs::symlink(t.0.join("outside/secret"), root_dir.join("out-file"))
-            .unwrap();
-        std::os::unix::fs::symlink(t.0.join("outside/nothing"), root_dir.join("dangling"))
-            .unwrap();
+        std::os::unix::fs::symlink(t.0.join("outside/secret"), root_dir.join("out-file")).unwrap();
+        std::os::unix::fs::symlink(t.0.join("outside/nothing"), root_dir.join("dangling")).unwrap();
         std::os::unix::fs::symlink(root_dir.join("sub"), root_dir.join("in-dir")).unwrap();
         let root = LocalRoot::new(&root_dir).unwrap();
         assert_eq!(

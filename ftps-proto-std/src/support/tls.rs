@@ -351,7 +351,6 @@ pub enum ServerVerification {
 /// ```
 /// use ftps_proto_std::support::tls::{ClientTls, ServerVerification};
 /// let tls = ClientTls::new(ServerVerification::WebPkiRoots, None).unwrap();
-/// assert!(tls.config().resumption.tls12_resumption == rustls::client::Tls12Resumption::SessionIdOrTickets);
 /// assert!(tls.server_name("localhost").is_ok());
 /// ```
 #[derive(Clone)]
@@ -492,7 +491,11 @@ impl ClientSessionStore for FtpsSessionStore {
         self.with(server_name, |s| s.tls12 = None);
     }
 
-    fn insert_tls13_ticket(&self, server_name: ServerName<'static>, value: Tls13ClientSessionValue) {
+    fn insert_tls13_ticket(
+        &self,
+        server_name: ServerName<'static>,
+        value: Tls13ClientSessionValue,
+    ) {
         self.with(&server_name, |s| {
             if s.tls13.len() >= Self::TLS13_TICKETS_PER_SERVER {
                 s.tls13.pop_front();
@@ -501,7 +504,10 @@ impl ClientSessionStore for FtpsSessionStore {
         });
     }
 
-    fn take_tls13_ticket(&self, server_name: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
+    fn take_tls13_ticket(
+        &self,
+        server_name: &ServerName<'static>,
+    ) -> Option<Tls13ClientSessionValue> {
         // Newest first: the latest tickets are the least likely to have expired.
         self.with(server_name, |s| s.tls13.pop_back())
     }

@@ -185,7 +185,12 @@ impl Client {
             None => DataTlsRole::Unavailable,
         };
         let handshake = options.config.timeouts.tls_handshake;
-        let session = ClientSession::new(options.config, addr, Instant::now());
+        let mut config = options.config;
+        if config.active_ip.is_none() {
+            // Active mode listens on (and advertises) the control connection's local address.
+            config.active_ip = Some(tcp.local_addr()?.ip());
+        }
+        let session = ClientSession::new(config, addr, Instant::now());
         let mut client = Client {
             session,
             stream: FtpStream::Plain(tcp),
@@ -248,7 +253,9 @@ impl Client {
 
     /// `CWD path`.
     pub async fn cwd(&mut self, path: &str) -> Result<(), Error> {
-        self.command(Operation::Cwd(path.as_bytes())).await.map(|_| ())
+        self.command(Operation::Cwd(path.as_bytes()))
+            .await
+            .map(|_| ())
     }
 
     /// `MKD path`: returns the created directory as the server names it.
@@ -261,12 +268,16 @@ impl Client {
 
     /// `RMD path`.
     pub async fn rmdir(&mut self, path: &str) -> Result<(), Error> {
-        self.command(Operation::Rmd(path.as_bytes())).await.map(|_| ())
+        self.command(Operation::Rmd(path.as_bytes()))
+            .await
+            .map(|_| ())
     }
 
     /// `DELE path`.
     pub async fn delete(&mut self, path: &str) -> Result<(), Error> {
-        self.command(Operation::Dele(path.as_bytes())).await.map(|_| ())
+        self.command(Operation::Dele(path.as_bytes()))
+            .await
+            .map(|_| ())
     }
 
     /// `RNFR from` + `RNTO to`.
@@ -331,7 +342,12 @@ impl Client {
 
     /// `RETR path` into `writer`, from `offset` (`REST`) when non-zero. Returns the bytes
     /// received. Under TLS a data stream that ends without close_notify is an error.
-    pub async fn retr_from<W>(&mut self, path: &str, offset: u64, writer: &mut W) -> Result<u64, Error>
+    pub async fn retr_from<W>(
+        &mut self,
+        path: &str,
+        offset: u64,
+        writer: &mut W,
+    ) -> Result<u64, Error>
     where
         W: AsyncWrite + Unpin + Send + ?Sized,
     {
@@ -365,7 +381,12 @@ impl Client {
     }
 
     /// `STOR path` from `reader`, writing from `offset` (`REST`) when non-zero.
-    pub async fn stor_from<R>(&mut self, path: &str, offset: u64, reader: &mut R) -> Result<u64, Error>
+    pub async fn stor_from<R>(
+        &mut self,
+        path: &str,
+        offset: u64,
+        reader: &mut R,
+    ) -> Result<u64, Error>
     where
         R: AsyncRead + Unpin + Send + ?Sized,
     {
@@ -412,7 +433,11 @@ impl Client {
         self.list_kind(TransferKind::Nlst, path).await
     }
 
-    async fn list_kind(&mut self, kind: TransferKind, path: Option<&str>) -> Result<Vec<String>, Error> {
+    async fn list_kind(
+        &mut self,
+        kind: TransferKind,
+        path: Option<&str>,
+    ) -> Result<Vec<String>, Error> {
         let bytes = self.listing(kind, path).await?;
         Ok(listing::lines(&bytes)
             .map(|l| String::from_utf8_lossy(l).into_owned())
@@ -474,7 +499,8 @@ impl Client {
         let now = Instant::now();
         let local_error = match result {
             Ok(bytes) => {
-                self.session.handle_data(now, id, DataEvent::Finished { bytes });
+                self.session
+                    .handle_data(now, id, DataEvent::Finished { bytes });
                 None
             }
             Err(CopyError::Data(e)) => {

@@ -89,7 +89,9 @@ fn info_from(name: Vec<u8>, meta: &std::fs::Metadata, link_target: Option<Vec<u8
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        info = info.with_mode(meta.mode() & 0o7777).with_links(meta.nlink());
+        info = info
+            .with_mode(meta.mode() & 0o7777)
+            .with_links(meta.nlink());
     }
     if let Some(target) = link_target {
         info = info.with_link_target(target);
@@ -108,7 +110,10 @@ impl Storage for LocalFs {
     async fn metadata(&self, path: &VirtualPath) -> Result<FileInfo, StorageError> {
         let real = self.real(path)?;
         let meta = tokio::fs::metadata(&real).await.map_err(io_err)?;
-        let name = path.file_name().map(<[u8]>::to_vec).unwrap_or_else(|| b"/".to_vec());
+        let name = path
+            .file_name()
+            .map(<[u8]>::to_vec)
+            .unwrap_or_else(|| b"/".to_vec());
         Ok(info_from(name, &meta, None))
     }
 

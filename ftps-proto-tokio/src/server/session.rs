@@ -76,7 +76,8 @@ pub(super) async fn run<S: Storage, A: Authenticator>(
         None => DataTlsRole::Unavailable,
     };
     let handshake_limit = shared.options.session.tls_handshake_timeout;
-    let mut session = ServerSession::new(shared.options.session.clone(), peer, local, Instant::now());
+    let mut session =
+        ServerSession::new(shared.options.session.clone(), peer, local, Instant::now());
     let mut driver = Driver {
         stream: FtpStream::Plain(tcp),
         out: Vec::with_capacity(4096),
@@ -303,11 +304,12 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
             Request::Delete { path } => done(storage.delete(&path).await),
             Request::RenameFrom { path } => done(storage.metadata(&path).await.map(|_| ())),
             Request::Rename { from, to } => done(storage.rename(&from, &to).await),
-            Request::Size { path, ascii } => match storage.metadata(&path).await {
+            // In TYPE A the stored size is given as is (as vsftpd and ProFTPD do by default):
+            // clients ask SIZE before switching to TYPE I for the transfer.
+            Request::Size { path, .. } => match storage.metadata(&path).await {
                 Ok(info) if is_dir(&info) => {
                     Response::Error(ftps_proto::session::StorageError::NotFound)
                 }
-                Ok(_) if ascii => Response::Error(ftps_proto::session::StorageError::Unsupported),
                 Ok(info) => Response::Size(info.size),
                 Err(e) => Response::Error(e),
             },
@@ -363,7 +365,8 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
                     StoreMode::Append => (WriteMode::Append, None),
                     StoreMode::Replace => (
                         WriteMode::Replace { offset },
-                        (offset == 0 && self.shared.options.partial_uploads == PartialUploads::Delete)
+                        (offset == 0
+                            && self.shared.options.partial_uploads == PartialUploads::Delete)
                             .then(|| path.clone()),
                     ),
                     _ => return Response::Error(ftps_proto::session::StorageError::Unsupported),

@@ -93,7 +93,10 @@ pub trait Storage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Self::Writer, StorageError>> + Send;
 
     /// Creates a directory.
-    fn make_dir(&self, path: &VirtualPath) -> impl Future<Output = Result<(), StorageError>> + Send {
+    fn make_dir(
+        &self,
+        path: &VirtualPath,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send {
         let _ = path;
         async { Err(StorageError::Unsupported) }
     }
