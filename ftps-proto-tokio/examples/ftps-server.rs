@@ -8,6 +8,7 @@
 //!     [--require-data-session-reuse true|false]
 //! ```
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -25,6 +26,9 @@ fn random_password() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Logs to stderr at `RUST_LOG`'s level (default INFO). Colour codes only when stderr is a
+/// terminal: piped or redirected logs stay plain text. Passwords never reach the logs (the
+/// core and the adapter never log them).
 fn init_logs() {
     let level = std::env::var("RUST_LOG")
         .ok()
@@ -33,6 +37,7 @@ fn init_logs() {
     tracing_subscriber::fmt()
         .with_max_level(level)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
 }

@@ -1,6 +1,11 @@
 //! Data-connection tasks shared by the client and server drivers: one task per [`DataId`]
 //! that listens/accepts or connects, runs the TLS handshake in the FTP role, reports
 //! [`DataEvent`]s, and waits for `Start`/`Reject` before it hands the stream to a job.
+//!
+//! As the TLS server, a task reads the ClientHello first, then waits (at most
+//! [`DIRECTION_WAIT`], and never past the data accept timeout) until the driver tells it the
+//! transfer's direction, and answers with the config [`SessionTls::data_config_for`] picks for
+//! it (TLS 1.3 tickets on downloads only; none when the direction is still unknown).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ftps_proto::session::{DataAction, DataError, DataEvent, DataId, DataTls};
+use ftps_proto_std::support::tls::{DataDirection, SessionTls};
 use rustls::pki_types::ServerName;
 use rustls::HandshakeKind;
 use tokio::net::TcpStream;
@@ -17,13 +23,14 @@ use tokio::task::JoinHandle;
 use tracing::debug;
 
 use crate::data::{bind_listener, connect};
-use crate::stream::{accept_tls, connect_tls, FtpStream};
+use crate::stream::{connect_tls, with_timeout, FtpStream};
 
 /// The TLS role this side plays on data connections.
 #[derive(Clone)]
 pub(crate) enum DataTlsRole {
-    /// The FTP server: TLS server with the session's data config.
-    Server(Arc<rustls::ServerConfig>),
+    /// The FTP server: TLS server with the control session's data configs (chosen by
+    /// direction).
+    Server(SessionTls),
     /// The FTP client: TLS client with the shared config, under the control connection's
     /// server name (so the control session is offered for resumption).
     Client(Arc<rustls::ClientConfig>, ServerName<'static>),
@@ -31,49 +38,18 @@ pub(crate) enum DataTlsRole {
     Unavailable,
 }
 
-/// Runs the handshake when `tls`, returning the stream and the TLS details.
-async fn secure(
-    tcp: TcpStream,
-    tls: bool,
-    role: &DataTlsRole,
-    limit: Duration,
-) -> Result<(FtpStream, Option<DataTls>), DataError> {
-    if !tls {
-        return Ok((FtpStream::Plain(tcp), None));
-    }
-    match role {
-        DataTlsRole::Server(config) => {
-            let s = accept_tls(config.clone(), tcp, limit)
-                .await
-                .map_err(|_| DataError::TlsFailed)?;
-            // The config is private to this control session (see
-            // `ftps_proto_std::support::tls::SessionTls`): "resumed" means resumed one of its
-            // sessions.
-            let resumed = s.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
-            Ok((
-                FtpStream::Server(Box::new(s)),
-                Some(DataTls {
-                    resumed_control_session: resumed,
-                }),
-            ))
-        }
-        DataTlsRole::Client(config, name) => {
-            let s = connect_tls(config.clone(), name.clone(), tcp, limit)
-                .await
-                .map_err(|_| DataError::TlsFailed)?;
-            let resumed = s.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
-            Ok((
-                FtpStream::Client(Box::new(s)),
-                Some(DataTls {
-                    resumed_control_session: resumed,
-                }),
-            ))
-        }
-        DataTlsRole::Unavailable => Err(DataError::TlsFailed),
-    }
+/// The TLS details the core wants of a finished data handshake.
+fn tls_details(kind: Option<HandshakeKind>) -> Option<DataTls> {
+    // The server configs are private to this control session (see
+    // `ftps_proto_std::support::tls::SessionTls`): "resumed" means resumed one of its sessions.
+    Some(DataTls {
+        resumed_control_session: SessionTls::resumed_this_session(kind),
+    })
 }
 
 enum Cmd<J> {
+    /// The transfer's direction is known (server: picks the data TLS config).
+    Direction(DataDirection),
     Start(J),
     Reject,
 }
@@ -89,20 +65,59 @@ pub(crate) struct DataTasks<J> {
     events_tx: mpsc::UnboundedSender<(DataId, DataEvent)>,
     events_rx: mpsc::UnboundedReceiver<(DataId, DataEvent)>,
     tasks: HashMap<DataId, Task<J>>,
+    /// Directions named before their task exists (active mode connects after the request).
+    directions: HashMap<DataId, DataDirection>,
     role: DataTlsRole,
     handshake_limit: Duration,
+    accept_limit: Duration,
 }
 
+/// How long a data connection's TLS server waits, after the ClientHello, for the transfer
+/// command that tells the direction. Clients send that command without waiting for the data
+/// handshake, so it is normally there within a round trip; one that waits for the handshake
+/// first gets the config without tickets after this delay.
+pub(crate) const DIRECTION_WAIT: Duration = Duration::from_secs(5);
+
+/// What waiting for a transfer's direction gave.
+enum Waited {
+    Direction(DataDirection),
+    TimedOut,
+    Rejected,
+}
+
+/// Most directions remembered for data connections not opened yet.
+const MAX_PENDING_DIRECTIONS: usize = 16;
+
 impl<J: Send + 'static> DataTasks<J> {
-    pub(crate) fn new(role: DataTlsRole, handshake_limit: Duration) -> Self {
+    /// `handshake_limit` bounds each TLS handshake; `accept_limit` bounds the wait for a
+    /// transfer's direction after the ClientHello (server role).
+    pub(crate) fn new(
+        role: DataTlsRole,
+        handshake_limit: Duration,
+        accept_limit: Duration,
+    ) -> Self {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         DataTasks {
             events_tx,
             events_rx,
             tasks: HashMap::new(),
+            directions: HashMap::new(),
             role,
             handshake_limit,
+            accept_limit,
         }
+    }
+
+    /// Tells data connection `id` which way its transfer goes (from the core's request).
+    pub(crate) fn set_direction(&mut self, id: DataId, direction: DataDirection) {
+        if let Some(task) = self.tasks.get(&id) {
+            let _ = task.cmd.send(Cmd::Direction(direction));
+            return;
+        }
+        if self.directions.len() >= MAX_PENDING_DIRECTIONS {
+            self.directions.clear();
+        }
+        self.directions.insert(id, direction);
     }
 
     /// The next event of any data connection (never ends: the set holds a sender itself).
@@ -151,6 +166,7 @@ impl<J: Send + 'static> DataTasks<J> {
                         }
                     }
                     let mut cmd_rx = cmd_rx;
+                    let mut direction = None;
                     loop {
                         let (tcp, peer) = match listener.accept().await {
                             Ok(x) => x,
@@ -158,7 +174,7 @@ impl<J: Send + 'static> DataTasks<J> {
                         };
                         let _ = tcp.set_nodelay(true);
                         match ctx
-                            .established(tcp, peer, protection.tls, &mut cmd_rx)
+                            .established(tcp, peer, protection.tls, &mut cmd_rx, &mut direction)
                             .await
                         {
                             Some((stream, job)) => {
@@ -190,8 +206,9 @@ impl<J: Send + 'static> DataTasks<J> {
                             return;
                         }
                     };
+                    let mut direction = None;
                     if let Some((stream, job)) = ctx
-                        .established(tcp, addr, protection.tls, &mut cmd_rx)
+                        .established(tcp, addr, protection.tls, &mut cmd_rx, &mut direction)
                         .await
                     {
                         if let Some(event) = run(stream, job, ctx.progress()).await {
@@ -228,10 +245,14 @@ impl<J: Send + 'static> DataTasks<J> {
             events: self.events_tx.clone(),
             role: self.role.clone(),
             limit: self.handshake_limit,
+            accept_limit: self.accept_limit,
         }
     }
 
     fn insert(&mut self, id: DataId, cmd: mpsc::UnboundedSender<Cmd<J>>, join: JoinHandle<()>) {
+        if let Some(direction) = self.directions.remove(&id) {
+            let _ = cmd.send(Cmd::Direction(direction));
+        }
         if let Some(old) = self.tasks.insert(id, Task { cmd, join }) {
             old.join.abort();
         }
@@ -241,6 +262,7 @@ impl<J: Send + 'static> DataTasks<J> {
 
     /// Aborts a data connection's task (its sockets close at once).
     pub(crate) fn close(&mut self, id: DataId) {
+        self.directions.remove(&id);
         if let Some(task) = self.tasks.remove(&id) {
             task.join.abort();
         }
@@ -267,6 +289,7 @@ struct TaskContext {
     events: mpsc::UnboundedSender<(DataId, DataEvent)>,
     role: DataTlsRole,
     limit: Duration,
+    accept_limit: Duration,
 }
 
 /// Reports [`DataEvent::Progress`] at most once a second.
@@ -301,16 +324,24 @@ impl TaskContext {
     }
 
     /// Secures a fresh connection, reports it, and waits for the verdict: the stream and the
-    /// job on `Start`, `None` on `Reject` (or a failed handshake).
+    /// job on `Start`, `None` on `Reject` (or a failed handshake). `direction` keeps the
+    /// transfer's direction across the connections a listener accepts.
     async fn established<J>(
         &self,
         tcp: TcpStream,
         peer: SocketAddr,
         tls: bool,
         cmd_rx: &mut mpsc::UnboundedReceiver<Cmd<J>>,
+        direction: &mut Option<DataDirection>,
     ) -> Option<(FtpStream, J)> {
-        let (stream, tls_info) = match secure(tcp, tls, &self.role, self.limit).await {
-            Ok(x) => x,
+        let secured = if tls {
+            self.secure(tcp, cmd_rx, direction).await
+        } else {
+            Ok(Some((FtpStream::Plain(tcp), None)))
+        };
+        let (stream, tls_info) = match secured {
+            Ok(Some(x)) => x,
+            Ok(None) => return None,
             Err(e) => {
                 debug!(data = self.id.get(), %peer, "data TLS handshake failed");
                 self.send(DataEvent::Failed(e));
@@ -321,9 +352,83 @@ impl TaskContext {
             peer,
             tls: tls_info,
         });
-        match cmd_rx.recv().await {
-            Some(Cmd::Start(job)) => Some((stream, job)),
-            Some(Cmd::Reject) | None => None,
+        loop {
+            match cmd_rx.recv().await {
+                Some(Cmd::Start(job)) => return Some((stream, job)),
+                Some(Cmd::Direction(d)) => *direction = Some(d),
+                Some(Cmd::Reject) | None => return None,
+            }
+        }
+    }
+
+    /// Runs the TLS handshake in this side's role. `Ok(None)`: the connection was rejected
+    /// while the server waited for the transfer's direction.
+    async fn secure<J>(
+        &self,
+        tcp: TcpStream,
+        cmd_rx: &mut mpsc::UnboundedReceiver<Cmd<J>>,
+        direction: &mut Option<DataDirection>,
+    ) -> Result<Option<(FtpStream, Option<DataTls>)>, DataError> {
+        match &self.role {
+            DataTlsRole::Server(session) => {
+                let acceptor =
+                    tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
+                let start = with_timeout(self.limit, acceptor)
+                    .await
+                    .map_err(|_| DataError::TlsFailed)?;
+                let config = match *direction {
+                    Some(d) => session.data_config_for(d),
+                    None => match self.wait_direction(cmd_rx).await {
+                        Waited::Direction(d) => {
+                            *direction = Some(d);
+                            session.data_config_for(d)
+                        }
+                        // A client that finishes the handshake before it sends the transfer
+                        // command: the config without tickets suits both directions.
+                        Waited::TimedOut => session.data_config(),
+                        Waited::Rejected => return Ok(None),
+                    },
+                };
+                let s = with_timeout(self.limit, start.into_stream(config))
+                    .await
+                    .map_err(|_| DataError::TlsFailed)?;
+                let kind = s.get_ref().1.handshake_kind();
+                Ok(Some((FtpStream::Server(Box::new(s)), tls_details(kind))))
+            }
+            DataTlsRole::Client(config, name) => {
+                let s = connect_tls(config.clone(), name.clone(), tcp, self.limit)
+                    .await
+                    .map_err(|_| DataError::TlsFailed)?;
+                let kind = s.get_ref().1.handshake_kind();
+                Ok(Some((FtpStream::Client(Box::new(s)), tls_details(kind))))
+            }
+            DataTlsRole::Unavailable => Err(DataError::TlsFailed),
+        }
+    }
+
+    /// Waits for the transfer's direction, at most [`DIRECTION_WAIT`] (and never longer than
+    /// the accept limit).
+    async fn wait_direction<J>(&self, cmd_rx: &mut mpsc::UnboundedReceiver<Cmd<J>>) -> Waited {
+        let wait = async {
+            loop {
+                match cmd_rx.recv().await {
+                    Some(Cmd::Direction(d)) => return Waited::Direction(d),
+                    // cannot happen: `Start` follows `Connected`, which is not sent yet.
+                    Some(Cmd::Start(_)) => continue,
+                    Some(Cmd::Reject) | None => return Waited::Rejected,
+                }
+            }
+        };
+        let limit = self.accept_limit.min(DIRECTION_WAIT);
+        match tokio::time::timeout(limit, wait).await {
+            Ok(waited) => waited,
+            Err(_) => {
+                debug!(
+                    data = self.id.get(),
+                    "no transfer named this data connection in time; no tickets on it"
+                );
+                Waited::TimedOut
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use ftps_proto::ascii::{AsciiDecoder, AsciiEncoder};
 use ftps_proto::session::DataError;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -85,21 +86,53 @@ pub(crate) enum CopyError {
     Local(io::Error),
 }
 
-/// Sends everything `source` yields on `data`, then ends the stream properly: TLS
-/// close_notify and FIN, then reads until the peer closes (bounded by [`DRAIN_LIMIT`]) so that
-/// nothing the peer still sends (a TLS 1.3 session ticket, its close_notify) makes our close
-/// reset the connection before the peer has read everything.
+/// How a transfer's bytes are represented on the data connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Representation {
+    /// `TYPE I`: the bytes as they are (the default).
+    #[default]
+    Binary,
+    /// `TYPE A`: local LF line ends become CRLF on the wire and back
+    /// ([`ftps_proto::ascii`]).
+    Ascii,
+}
+
+impl Representation {
+    /// [`Representation::Ascii`] when `ascii`, else [`Representation::Binary`].
+    pub fn from_ascii(ascii: bool) -> Self {
+        if ascii {
+            Representation::Ascii
+        } else {
+            Representation::Binary
+        }
+    }
+}
+
+/// Sends everything `source` yields on `data` (converted to the network form in
+/// [`Representation::Ascii`]), then ends the stream properly: TLS close_notify and FIN, then
+/// reads until the peer closes (bounded by [`DRAIN_LIMIT`]) so that nothing the peer still
+/// sends (a TLS 1.3 session ticket, its close_notify) makes our close reset the connection
+/// before the peer has read everything.
 ///
-/// `progress` is called with the running total after each chunk.
+/// Returns the bytes written on the data connection; `progress` is called with the running
+/// total after each chunk. The buffers are allocated once per transfer.
 pub(crate) async fn send_stream<R>(
     source: &mut R,
     data: &mut FtpStream,
+    repr: Representation,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, CopyError>
 where
     R: AsyncRead + Unpin + ?Sized,
 {
     let mut buf = vec![0u8; DATA_BUFFER];
+    // The network form of a chunk is at most twice as long: no growth after this.
+    let mut wire = match repr {
+        Representation::Ascii => Vec::with_capacity(2 * DATA_BUFFER),
+        Representation::Binary => Vec::new(),
+    };
+    let mut encoder = AsciiEncoder::new();
     let mut total: u64 = 0;
     loop {
         let n = source.read(&mut buf).await.map_err(CopyError::Local)?;
@@ -108,10 +141,18 @@ where
         }
         // cannot fire: `read` returns at most `buf.len()`.
         let chunk = buf.get(..n).unwrap_or_default();
-        data.write_all(chunk)
+        let out: &[u8] = match repr {
+            Representation::Binary => chunk,
+            Representation::Ascii => {
+                wire.clear();
+                encoder.convert(chunk, &mut wire);
+                &wire
+            }
+        };
+        data.write_all(out)
             .await
             .map_err(|_| CopyError::Data(DataError::Broken))?;
-        total += n as u64;
+        total += out.len() as u64;
         progress(total);
     }
     finish_sending(data, &mut buf).await?;
@@ -139,17 +180,27 @@ pub(crate) async fn finish_sending(data: &mut FtpStream, buf: &mut [u8]) -> Resu
     Ok(())
 }
 
-/// Receives the whole stream into `sink`. Under TLS an end without close_notify is
+/// Receives the whole stream into `sink` (converted to local line ends in
+/// [`Representation::Ascii`]). Under TLS an end without close_notify is
 /// [`DataError::Truncated`]. After the end, answers with our own close_notify and FIN.
+///
+/// Returns the bytes read from the data connection.
 pub(crate) async fn receive_stream<W>(
     data: &mut FtpStream,
     sink: &mut W,
+    repr: Representation,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, CopyError>
 where
     W: AsyncWrite + Unpin + ?Sized,
 {
     let mut buf = vec![0u8; DATA_BUFFER];
+    // The local form of a chunk is at most one byte longer (a CR held from the last one).
+    let mut local = match repr {
+        Representation::Ascii => Vec::with_capacity(DATA_BUFFER + 1),
+        Representation::Binary => Vec::new(),
+    };
+    let mut decoder = AsciiDecoder::new();
     let mut total: u64 = 0;
     loop {
         let n = match data.read(&mut buf).await {
@@ -161,9 +212,22 @@ where
         }
         // cannot fire: `read` returns at most `buf.len()`.
         let chunk = buf.get(..n).unwrap_or_default();
-        sink.write_all(chunk).await.map_err(CopyError::Local)?;
+        let out: &[u8] = match repr {
+            Representation::Binary => chunk,
+            Representation::Ascii => {
+                local.clear();
+                decoder.convert(chunk, &mut local);
+                &local
+            }
+        };
+        sink.write_all(out).await.map_err(CopyError::Local)?;
         total += n as u64;
         progress(total);
+    }
+    if repr == Representation::Ascii {
+        local.clear();
+        decoder.finish(&mut local);
+        sink.write_all(&local).await.map_err(CopyError::Local)?;
     }
     sink.flush().await.map_err(CopyError::Local)?;
     let _ = data.shutdown().await;

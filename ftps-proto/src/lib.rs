@@ -74,8 +74,12 @@
 pub mod ascii;
 pub mod client;
 pub mod codec;
+#[cfg(feature = "testing")]
+pub mod harness;
 mod limits;
 pub mod listing;
+#[cfg(feature = "testing")]
+pub mod pair;
 mod secret;
 pub mod server;
 pub mod session;
@@ -85,3 +89,8 @@ pub mod vpath;
 pub use codec::{Command, Reply, ReplyCode, Status};
 pub use limits::Limits;
 pub use secret::Secret;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -494,6 +494,14 @@ fn sm959_rename_rnto_350_is_violation() {
 #[test]
 fn x3659_size_mdtm_captures() {
     let mut h = Harness::plain_ready();
+    // Image type already in force: SIZE goes out alone.
+    assert!(run(
+        &mut h,
+        Operation::Type(RepresentationType::Image),
+        "TYPE I\r\n",
+        b"200 Switching to Binary mode.\r\n"
+    )
+    .is_ok());
     for server in ["vsftpd-explicit", "proftpd", "pure-ftpd", "pyftpdlib"] {
         assert_eq!(
             run(
@@ -534,15 +542,31 @@ fn x3659_size_mdtm_captures() {
 #[test]
 fn x3659_size_ascii_refused_proftpd() {
     let mut h = Harness::plain_ready();
-    let r = run(
-        &mut h,
-        Operation::Size(b"file1234.bin"),
-        "SIZE file1234.bin\r\n",
-        &capture("proftpd", "size-ascii.bin"),
-    );
+    // SIZE in ASCII mode is refused by some servers, so the client sends TYPE I first; a
+    // server that refuses TYPE I and then SIZE gives the SIZE refusal.
+    let id = h.c.command(Operation::Size(b"file1234.bin")).unwrap();
+    assert_eq!(h.take_sent(), "TYPE I\r\n");
+    h.feed(b"504 Not now.\r\n");
+    assert_eq!(h.take_sent(), "SIZE file1234.bin\r\n");
+    let r = done(&h.feed(&capture("proftpd", "size-ascii.bin")), id);
     assert!(
         matches!(r, Err(ClientError::Rejected { ref reply }) if reply.code().get() == 550),
         "{r:?}"
+    );
+}
+
+#[test]
+fn x3659_size_sends_type_i_once() {
+    let mut h = Harness::plain_ready();
+    let id = h.c.command(Operation::Size(b"a")).unwrap();
+    assert_eq!(h.take_sent(), "TYPE I\r\n");
+    h.feed(b"200 Switching to Binary mode.\r\n");
+    assert_eq!(h.take_sent(), "SIZE a\r\n");
+    assert_eq!(done(&h.feed(b"213 7\r\n"), id), Ok(OpOutput::Size(7)));
+    // Image type is now known to be in force: the next SIZE goes out alone.
+    assert_eq!(
+        run(&mut h, Operation::Size(b"b"), "SIZE b\r\n", b"213 9\r\n"),
+        Ok(OpOutput::Size(9))
     );
 }
 

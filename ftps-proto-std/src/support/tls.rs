@@ -14,12 +14,22 @@
 //!   reports [`HandshakeKind::Resumed`] under that pair can only have resumed a session issued on
 //!   this control connection (or on an earlier data connection of it, which RFC 4217 §10.2 also
 //!   allows). That is the whole check: [`SessionTls::resumed_this_session`].
-//! - The data-connection config sends no TLS 1.3 session tickets: a ticket sent after the data
-//!   handshake sits unread in a client that only uploads, and when that client closes, the kernel
-//!   resets the connection and the end of the file is lost. The control connection sends
-//!   [`ServerTlsOptions::control_tickets`] tickets instead (rustls clients use each TLS 1.3 ticket
-//!   once, so this bounds how many data connections of one control session a rustls client can
-//!   resume; OpenSSL-based clients reuse one ticket, which the stateless ticket key accepts).
+//! - TLS 1.3 session tickets on data connections depend on the direction of the transfer
+//!   ([`SessionTls::data_config_for`], the one place for this rule): a connection the server
+//!   **receives** an upload on gets none ([`ServerTlsOptions::data_tickets`], default 0),
+//!   because a ticket sent after the data handshake sits unread in a client that only writes,
+//!   and when that client closes, the kernel resets the connection and the end of the file is
+//!   lost. A connection the server **sends** on (download, listing) gets
+//!   [`ServerTlsOptions::download_tickets`] (default 1): the client reads the whole stream, the
+//!   ticket included, so each download gives back the ticket its handshake spent. The adapter
+//!   learns the direction from the core's request naming the data connection, after reading the
+//!   ClientHello and before answering it (a lazy acceptor).
+//! - The control connection sends [`ServerTlsOptions::control_tickets`] tickets (default 64).
+//!   rustls clients spend each TLS 1.3 ticket once; downloads replace theirs, uploads do not,
+//!   so a rustls client can resume this many **uploads** per control session (any number of
+//!   downloads). OpenSSL-based clients reuse one ticket, which the stateless ticket key
+//!   accepts, so for them there is no limit. rustls offers no way to send more tickets on an
+//!   established connection, hence a fixed number up front.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -172,20 +182,33 @@ pub enum ClientCertPolicy {
 pub struct ServerTlsOptions {
     /// Client certificate policy. Default [`ClientCertPolicy::None`].
     pub client_certs: ClientCertPolicy,
-    /// TLS 1.3 session tickets sent on each control connection. Default 16. rustls clients use
-    /// each ticket for one data connection; OpenSSL-based clients reuse one.
+    /// TLS 1.3 session tickets sent on each control connection. Default
+    /// [`ServerTlsOptions::DEFAULT_CONTROL_TICKETS`] (64). rustls clients use each ticket for
+    /// one data connection, and only downloads give one back, so this is how many uploads a
+    /// rustls client can resume in one control session; OpenSSL-based clients reuse one.
     pub control_tickets: usize,
-    /// TLS 1.3 session tickets sent on each data connection. Default 0 (see the module docs:
-    /// an unread ticket makes an upload's close reset the connection).
+    /// TLS 1.3 session tickets sent on each data connection the server receives on (uploads),
+    /// and on one whose direction is not known. Default 0 (see the module docs: an unread
+    /// ticket makes an upload's close reset the connection).
     pub data_tickets: usize,
+    /// TLS 1.3 session tickets sent on each data connection the server sends on (downloads,
+    /// listings). Default 1: the client reads it with the data, replacing the ticket the
+    /// connection's handshake spent.
+    pub download_tickets: usize,
+}
+
+impl ServerTlsOptions {
+    /// The default number of TLS 1.3 tickets on each control connection.
+    pub const DEFAULT_CONTROL_TICKETS: usize = 64;
 }
 
 impl Default for ServerTlsOptions {
     fn default() -> Self {
         ServerTlsOptions {
             client_certs: ClientCertPolicy::None,
-            control_tickets: 16,
+            control_tickets: ServerTlsOptions::DEFAULT_CONTROL_TICKETS,
             data_tickets: 0,
+            download_tickets: 1,
         }
     }
 }
@@ -289,9 +312,12 @@ impl ServerTls {
         control.send_tls13_tickets = self.options.control_tickets;
         let mut data = control.clone();
         data.send_tls13_tickets = self.options.data_tickets;
+        let mut download = control.clone();
+        download.send_tls13_tickets = self.options.download_tickets;
         Ok(SessionTls {
             control: Arc::new(control),
             data: Arc::new(data),
+            download: Arc::new(download),
         })
     }
 }
@@ -301,6 +327,41 @@ impl ServerTls {
 pub struct SessionTls {
     control: Arc<ServerConfig>,
     data: Arc<ServerConfig>,
+    download: Arc<ServerConfig>,
+}
+
+/// Which way a data connection's bytes flow, seen from the FTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DataDirection {
+    /// The server writes: `RETR`, `LIST`, `NLST`, `MLSD`.
+    ServerSends,
+    /// The server reads: `STOR`, `APPE`, `STOU`.
+    ServerReceives,
+}
+
+impl DataDirection {
+    /// The data connection a server request names, and its direction; `None` for requests
+    /// without a data connection.
+    ///
+    /// ```
+    /// use ftps_proto::server::Request;
+    /// use ftps_proto_std::support::tls::DataDirection;
+    /// let r = Request::Site { command: b"HELP".to_vec() };
+    /// assert_eq!(DataDirection::of_request(&r), None);
+    /// ```
+    pub fn of_request(
+        request: &ftps_proto::server::Request,
+    ) -> Option<(ftps_proto::session::DataId, DataDirection)> {
+        use ftps_proto::server::Request;
+        match request {
+            Request::Retrieve { data, .. } | Request::List { data, .. } => {
+                Some((*data, DataDirection::ServerSends))
+            }
+            Request::Store { data, .. } => Some((*data, DataDirection::ServerReceives)),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for SessionTls {
@@ -315,9 +376,31 @@ impl SessionTls {
         self.control.clone()
     }
 
-    /// The config for every data connection's handshake (no TLS 1.3 tickets by default).
+    /// The config for a data connection whose direction is not known (no TLS 1.3 tickets by
+    /// default); prefer [`SessionTls::data_config_for`].
     pub fn data_config(&self) -> Arc<ServerConfig> {
         self.data.clone()
+    }
+
+    /// The config for a data connection's handshake, by the transfer's direction: uploads get
+    /// [`ServerTlsOptions::data_tickets`] TLS 1.3 tickets (default 0), downloads and listings
+    /// [`ServerTlsOptions::download_tickets`] (default 1). See the module docs for why.
+    ///
+    /// ```
+    /// use ftps_proto_std::support::{cert::DemoCertificate, tls::*};
+    /// let demo = DemoCertificate::generate().unwrap();
+    /// let tls = ServerTls::from_pem(demo.cert_pem.as_bytes(), demo.key_pem.as_bytes(),
+    ///     ServerTlsOptions::default()).unwrap();
+    /// let session = tls.session().unwrap();
+    /// assert_eq!(session.data_config_for(DataDirection::ServerReceives).send_tls13_tickets, 0);
+    /// assert_eq!(session.data_config_for(DataDirection::ServerSends).send_tls13_tickets, 1);
+    /// assert_eq!(session.control_config().send_tls13_tickets, 64);
+    /// ```
+    pub fn data_config_for(&self, direction: DataDirection) -> Arc<ServerConfig> {
+        match direction {
+            DataDirection::ServerSends => self.download.clone(),
+            DataDirection::ServerReceives => self.data.clone(),
+        }
     }
 
     /// Whether a data connection's finished handshake resumed a session of this control
@@ -563,5 +646,65 @@ impl ServerCertVerifier for AcceptAnyServerCertificate {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(options: ServerTlsOptions) -> SessionTls {
+        let demo = crate::support::cert::DemoCertificate::generate().unwrap();
+        ServerTls::from_pem(demo.cert_pem.as_bytes(), demo.key_pem.as_bytes(), options)
+            .unwrap()
+            .session()
+            .unwrap()
+    }
+
+    // ADP-RESUME: tickets by direction; the defaults are the documented numbers.
+    #[test]
+    fn adp_resume_ticket_counts_by_direction() {
+        let s = session(ServerTlsOptions::default());
+        assert_eq!(s.control_config().send_tls13_tickets, 64);
+        assert_eq!(
+            s.data_config_for(DataDirection::ServerSends)
+                .send_tls13_tickets,
+            1
+        );
+        assert_eq!(
+            s.data_config_for(DataDirection::ServerReceives)
+                .send_tls13_tickets,
+            0
+        );
+        assert_eq!(s.data_config().send_tls13_tickets, 0);
+
+        let s = session(ServerTlsOptions {
+            control_tickets: 5,
+            download_tickets: 2,
+            data_tickets: 0,
+            ..ServerTlsOptions::default()
+        });
+        assert_eq!(s.control_config().send_tls13_tickets, 5);
+        assert_eq!(
+            s.data_config_for(DataDirection::ServerSends)
+                .send_tls13_tickets,
+            2
+        );
+    }
+
+    // ADP-RESUME: every config of one control session shares its ticket key, so a data
+    // connection resumes under any of them; two sessions have different keys.
+    #[test]
+    fn adp_resume_configs_share_the_session_ticketer() {
+        let s = session(ServerTlsOptions::default());
+        let sends = s.data_config_for(DataDirection::ServerSends);
+        let receives = s.data_config_for(DataDirection::ServerReceives);
+        assert!(Arc::ptr_eq(&s.control_config().ticketer, &sends.ticketer));
+        assert!(Arc::ptr_eq(&sends.ticketer, &receives.ticketer));
+        let other = session(ServerTlsOptions::default());
+        assert!(!Arc::ptr_eq(
+            &s.control_config().ticketer,
+            &other.control_config().ticketer
+        ));
     }
 }

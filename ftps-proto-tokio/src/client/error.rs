@@ -25,6 +25,9 @@ pub enum Error {
     Closed(CloseReason),
     /// The operation completed with a result of an unexpected kind.
     Unexpected(String),
+    /// A download method was given an upload [`Transfer`](ftps_proto::client::Transfer), or
+    /// the other way round; nothing was sent.
+    WrongDirection,
 }
 
 impl fmt::Display for Error {
@@ -37,6 +40,9 @@ impl fmt::Display for Error {
             Error::Ftp(e) => write!(f, "{e}"),
             Error::Closed(reason) => write!(f, "connection closed ({reason:?})"),
             Error::Unexpected(what) => write!(f, "unexpected result: {what}"),
+            Error::WrongDirection => {
+                f.write_str("transfer kind does not match the direction of the call")
+            }
         }
     }
 }

@@ -25,11 +25,21 @@
 //! vsftpd with `require_ssl_reuse=YES`, accept them). After an upload the client sends
 //! close_notify, then reads until the server closes, so the server gets every byte even when
 //! it sends a TLS session ticket on the data connection.
+//!
+//! Transfers come in three forms: with a reader or writer of the caller's ([`Client::retr`],
+//! [`Client::stor`], [`Client::download`], [`Client::upload`]), as an [`AsyncRead`]
+//! ([`Client::retr_reader`] -> [`DataReader`]) and as an [`AsyncWrite`]
+//! ([`Client::stor_writer`] -> [`DataWriter`]); the stream forms end with `finish` (the
+//! server's verdict) or `abort` (`ABOR`). `TYPE A` ([`Client::retr_ascii`],
+//! [`Client::stor_ascii`], or [`Transfer::ascii`] with the general forms) converts line ends
+//! with [`ftps_proto::ascii`] while copying: LF locally, CRLF on the wire. [`Client::stou`]
+//! returns the name the server picked.
 
 mod error;
 mod listing;
+mod stream_io;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -47,12 +57,19 @@ use tokio::sync::oneshot;
 use tracing::debug;
 
 use crate::conn::{DataTasks, DataTlsRole};
-use crate::data::{receive_stream, send_stream, CopyError};
+use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{connect_tls, stop_tls, with_timeout, FtpStream};
 use ftps_proto_std::support::tls::ClientTls;
 
 pub use error::Error;
 pub use listing::RemoteEntry;
+pub use stream_io::{DataReader, DataWriter};
+
+/// The data representation a transfer asks for (`TYPE A` applies to file transfers only:
+/// listings are sent in the network form already).
+fn representation(t: &Transfer<'_>) -> Representation {
+    Representation::from_ascii(t.ascii && !t.kind.is_listing())
+}
 
 /// Largest listing a client buffers (bytes).
 const MAX_LISTING: usize = 64 * 1024 * 1024;
@@ -114,6 +131,7 @@ pub struct Client {
     done: HashMap<OpId, Result<OpOutput, ftps_proto::client::ClientError>>,
     data_of: HashMap<OpId, DataId>,
     started: HashMap<DataId, oneshot::Receiver<FtpStream>>,
+    abandoned: HashSet<OpId>,
     deadline: Option<Instant>,
     ready: bool,
     setup_error: Option<ftps_proto::client::ClientError>,
@@ -196,11 +214,12 @@ impl Client {
             stream: FtpStream::Plain(tcp),
             out: Vec::with_capacity(1024),
             rbuf: vec![0u8; 16 * 1024],
-            data: DataTasks::new(role, handshake),
+            data: DataTasks::new(role, handshake, handshake),
             tls,
             done: HashMap::new(),
             data_of: HashMap::new(),
             started: HashMap::new(),
+            abandoned: HashSet::new(),
             deadline: None,
             ready: false,
             setup_error: None,
@@ -222,6 +241,14 @@ impl Client {
     /// Whether the control connection is encrypted now.
     pub fn is_control_tls(&self) -> bool {
         self.stream.is_tls()
+    }
+
+    /// The TLS version negotiated on the control connection (`None` in plaintext).
+    pub fn control_tls_version(&self) -> Option<rustls::ProtocolVersion> {
+        match &self.stream {
+            FtpStream::Client(s) => s.get_ref().1.protocol_version(),
+            _ => None,
+        }
     }
 
     /// The core session (read-only), e.g. for its `features()`.
@@ -314,10 +341,10 @@ impl Client {
         }
     }
 
-    /// `SITE text`: the reply text.
+    /// `SITE text`: the reply's text (lines joined with `\n`, code removed).
     pub async fn site(&mut self, text: &str) -> Result<String, Error> {
         match self.command(Operation::Site(text.as_bytes())).await? {
-            OpOutput::Reply(r) => Ok(format!("{r:?}")),
+            OpOutput::Reply(r) => Ok(r.text_lossy().into_owned()),
             other => Err(Error::Unexpected(format!("{other:?}"))),
         }
     }
@@ -352,9 +379,7 @@ impl Client {
         W: AsyncWrite + Unpin + Send + ?Sized,
     {
         let t = Transfer::new(TransferKind::Retr, path.as_bytes()).offset(offset);
-        let (op, id, mut stream) = self.open_transfer(t).await?;
-        let result = receive_stream(&mut stream, writer, |_| {}).await;
-        self.end_transfer(op, id, result).await
+        self.download(t, writer).await
     }
 
     /// `RETR path` into `writer`.
@@ -365,19 +390,57 @@ impl Client {
         self.retr_from(path, 0, writer).await
     }
 
+    /// `RETR path` in `TYPE A`: the server's CRLF line ends arrive as LF in `writer`
+    /// (DAT-ASCII). Returns the bytes received on the data connection.
+    pub async fn retr_ascii<W>(&mut self, path: &str, writer: &mut W) -> Result<u64, Error>
+    where
+        W: AsyncWrite + Unpin + Send + ?Sized,
+    {
+        let t = Transfer::new(TransferKind::Retr, path.as_bytes()).ascii(true);
+        self.download(t, writer).await
+    }
+
+    /// Runs a download described by the core's [`Transfer`] (`RETR`, or a listing) into
+    /// `writer`: offset (`REST`) and `TYPE A` conversion as `t` asks. Returns the bytes
+    /// received on the data connection.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &mut ftps_proto_tokio::client::Client) -> Result<(), ftps_proto_tokio::client::Error> {
+    /// use ftps_proto::client::{Transfer, TransferKind};
+    /// let mut text = Vec::new();
+    /// let t = Transfer::new(TransferKind::Retr, b"notes.txt").offset(10).ascii(true);
+    /// client.download(t, &mut text).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn download<W>(&mut self, t: Transfer<'_>, writer: &mut W) -> Result<u64, Error>
+    where
+        W: AsyncWrite + Unpin + Send + ?Sized,
+    {
+        if t.kind.is_upload() {
+            return Err(Error::WrongDirection);
+        }
+        let repr = representation(&t);
+        let (op, id, mut stream) = self.open_transfer(t).await?;
+        let result = receive_stream(&mut stream, writer, repr, |_| {}).await;
+        self.end_transfer(op, id, result).await.map(|(n, _)| n)
+    }
+
     /// `RETR path` as an [`AsyncRead`]: read it to the end, then call
-    /// [`DataReader::finish`] for the server's verdict.
+    /// [`DataReader::finish`] for the server's verdict (or [`DataReader::abort`]).
     pub async fn retr_reader(&mut self, path: &str, offset: u64) -> Result<DataReader<'_>, Error> {
         let t = Transfer::new(TransferKind::Retr, path.as_bytes()).offset(offset);
+        self.download_reader(t).await
+    }
+
+    /// A download described by `t` (`RETR` or a listing) as an [`AsyncRead`], converted to
+    /// local line ends when `t.ascii` (see [`Client::retr_reader`]).
+    pub async fn download_reader(&mut self, t: Transfer<'_>) -> Result<DataReader<'_>, Error> {
+        if t.kind.is_upload() {
+            return Err(Error::WrongDirection);
+        }
+        let repr = representation(&t);
         let (op, id, stream) = self.open_transfer(t).await?;
-        Ok(DataReader {
-            client: self,
-            op,
-            id,
-            stream,
-            bytes: 0,
-            error: None,
-        })
+        Ok(DataReader::new(self, op, id, stream, repr))
     }
 
     /// `STOR path` from `reader`, writing from `offset` (`REST`) when non-zero.
@@ -402,6 +465,16 @@ impl Client {
         self.stor_from(path, 0, reader).await
     }
 
+    /// `STOR path` in `TYPE A`: LF line ends from `reader` travel as CRLF (DAT-ASCII; an
+    /// existing CRLF is kept as is). Returns the bytes sent on the data connection.
+    pub async fn stor_ascii<R>(&mut self, path: &str, reader: &mut R) -> Result<u64, Error>
+    where
+        R: AsyncRead + Unpin + Send + ?Sized,
+    {
+        let t = Transfer::new(TransferKind::Stor, path.as_bytes()).ascii(true);
+        self.upload(t, reader).await
+    }
+
     /// `APPE path` from `reader`.
     pub async fn appe<R>(&mut self, path: &str, reader: &mut R) -> Result<u64, Error>
     where
@@ -411,13 +484,66 @@ impl Client {
         self.upload(t, reader).await
     }
 
-    async fn upload<R>(&mut self, t: Transfer<'_>, reader: &mut R) -> Result<u64, Error>
+    /// `STOU` from `reader` (C959-STOU): the server stores the upload under a name it picks
+    /// and returns that name (from its `150 FILE: name` reply; `None` when the server did not
+    /// give one).
+    pub async fn stou<R>(&mut self, reader: &mut R) -> Result<Option<String>, Error>
     where
         R: AsyncRead + Unpin + Send + ?Sized,
     {
+        let t = Transfer::without_path(TransferKind::Stou);
         let (op, id, mut stream) = self.open_transfer(t).await?;
-        let result = send_stream(reader, &mut stream, |_| {}).await;
-        self.end_transfer(op, id, result).await
+        let result = send_stream(reader, &mut stream, Representation::Binary, |_| {}).await;
+        match self.end_transfer(op, id, result).await?.1 {
+            OpOutput::StoredAs(name) => Ok(Some(String::from_utf8_lossy(&name).into_owned())),
+            _ => Ok(None),
+        }
+    }
+
+    /// Runs an upload described by the core's [`Transfer`] (`STOR`, `APPE` or `STOU`) from
+    /// `reader`: offset (`REST`) and `TYPE A` conversion as `t` asks. Returns the bytes sent
+    /// on the data connection.
+    pub async fn upload<R>(&mut self, t: Transfer<'_>, reader: &mut R) -> Result<u64, Error>
+    where
+        R: AsyncRead + Unpin + Send + ?Sized,
+    {
+        if !t.kind.is_upload() {
+            return Err(Error::WrongDirection);
+        }
+        let repr = representation(&t);
+        let (op, id, mut stream) = self.open_transfer(t).await?;
+        let result = send_stream(reader, &mut stream, repr, |_| {}).await;
+        self.end_transfer(op, id, result).await.map(|(n, _)| n)
+    }
+
+    /// `STOR path` as an [`AsyncWrite`]: write the file, then call [`DataWriter::finish`]
+    /// (close_notify, wait for the server's close and its final reply), or
+    /// [`DataWriter::abort`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &mut ftps_proto_tokio::client::Client) -> Result<(), ftps_proto_tokio::client::Error> {
+    /// use tokio::io::AsyncWriteExt;
+    /// let mut w = client.stor_writer("log.txt").await?;
+    /// w.write_all(b"line 1\n").await?;
+    /// w.write_all(b"line 2\n").await?;
+    /// let sent = w.finish().await?;
+    /// assert_eq!(sent, 14);
+    /// # Ok(()) }
+    /// ```
+    pub async fn stor_writer(&mut self, path: &str) -> Result<DataWriter<'_>, Error> {
+        self.upload_writer(Transfer::new(TransferKind::Stor, path.as_bytes()))
+            .await
+    }
+
+    /// An upload described by `t` (`STOR`, `APPE`, `STOU`) as an [`AsyncWrite`], converted
+    /// to CRLF line ends when `t.ascii` (see [`Client::stor_writer`]).
+    pub async fn upload_writer(&mut self, t: Transfer<'_>) -> Result<DataWriter<'_>, Error> {
+        if !t.kind.is_upload() {
+            return Err(Error::WrongDirection);
+        }
+        let repr = representation(&t);
+        let (op, id, stream) = self.open_transfer(t).await?;
+        Ok(DataWriter::new(self, op, id, stream, repr))
     }
 
     /// `LIST [path]`: the raw lines.
@@ -457,7 +583,7 @@ impl Client {
         };
         let (op, id, mut stream) = self.open_transfer(t).await?;
         let mut sink = listing::BoundedSink::new(MAX_LISTING);
-        let result = receive_stream(&mut stream, &mut sink, |_| {}).await;
+        let result = receive_stream(&mut stream, &mut sink, Representation::Binary, |_| {}).await;
         self.end_transfer(op, id, result).await?;
         Ok(sink.into_inner())
     }
@@ -489,14 +615,16 @@ impl Client {
         }
     }
 
-    /// Reports how the data side ended and waits for the operation's result.
+    /// Reports how the data side ended and waits for the operation's result: the bytes
+    /// moved on the data connection and the core's output.
     async fn end_transfer(
         &mut self,
         op: OpId,
         id: DataId,
         result: Result<u64, CopyError>,
-    ) -> Result<u64, Error> {
+    ) -> Result<(u64, OpOutput), Error> {
         let now = Instant::now();
+        let counted = result.as_ref().ok().copied();
         let local_error = match result {
             Ok(bytes) => {
                 self.session
@@ -517,9 +645,38 @@ impl Client {
         if let Some(e) = local_error {
             return Err(Error::Io(e));
         }
-        match outcome? {
-            OpOutput::Transferred { bytes } => Ok(bytes),
-            _ => Ok(0),
+        let output = outcome?;
+        let bytes = match (&output, counted) {
+            (OpOutput::Transferred { bytes }, _) => *bytes,
+            (_, Some(n)) => n,
+            (_, None) => 0,
+        };
+        Ok((bytes, output))
+    }
+
+    /// Abandons a transfer whose data stream the caller holds (a reader or writer dropped
+    /// without `finish`/`abort`): the core aborts it, and its result is dropped when it comes.
+    fn abandon(&mut self, op: OpId) {
+        self.data_of.remove(&op);
+        if self.session.abort(Instant::now(), op).is_ok() {
+            self.abandoned.insert(op);
+        }
+    }
+
+    /// Aborts a transfer whose data stream the caller held and dropped (C959-ABOR,
+    /// ADP-ABOR): `ABOR` goes out, the core collects the server's replies (`426` + `226`,
+    /// `226` or `225`), and the session is ready for the next command.
+    async fn abort_transfer(&mut self, op: OpId) -> Result<(), Error> {
+        self.data_of.remove(&op);
+        match self.session.abort(Instant::now(), op) {
+            Ok(()) => {}
+            // Finished already: its result is (or will be) there.
+            Err(ftps_proto::client::LocalError::UnknownOperation) => {}
+            Err(e) => return Err(Error::Local(e)),
+        }
+        match self.finish(op).await {
+            Ok(_) | Err(Error::Ftp(ftps_proto::client::ClientError::Aborted)) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 
@@ -596,7 +753,8 @@ impl Client {
                     ClientEvent::TransferData { op, data } => {
                         self.data_of.insert(op, data);
                     }
-                    ClientEvent::Done { op, result } => {
+                    // An abandoned transfer's result is dropped.
+                    ClientEvent::Done { op, result } if !self.abandoned.remove(&op) => {
                         self.done.insert(op, result);
                     }
                     ClientEvent::ProtocolViolation { violation } => {
@@ -672,57 +830,6 @@ impl Client {
             () = sleep => self.session.handle_timeout(Instant::now()),
         }
         Ok(())
-    }
-}
-
-/// A download in progress, as an [`AsyncRead`] (from [`Client::retr_reader`]).
-///
-/// Read to the end, then call [`DataReader::finish`]: it reports the end of the data stream
-/// (a TLS stream cut without close_notify is an error) and waits for the server's reply.
-#[derive(Debug)]
-pub struct DataReader<'a> {
-    client: &'a mut Client,
-    op: OpId,
-    id: DataId,
-    stream: FtpStream,
-    bytes: u64,
-    error: Option<ftps_proto::session::DataError>,
-}
-
-impl DataReader<'_> {
-    /// Ends the download: reads and drops anything left, then returns the total the server
-    /// confirmed.
-    pub async fn finish(mut self) -> Result<u64, Error> {
-        let mut sink = tokio::io::sink();
-        let rest = if let Some(e) = self.error {
-            Err(CopyError::Data(e))
-        } else {
-            receive_stream(&mut self.stream, &mut sink, |_| {}).await
-        };
-        let result = rest.map(|n| n + self.bytes);
-        self.client.end_transfer(self.op, self.id, result).await
-    }
-}
-
-impl AsyncRead for DataReader<'_> {
-    fn poll_read(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let this = self.get_mut();
-        let before = buf.filled().len();
-        let poll = std::pin::Pin::new(&mut this.stream).poll_read(cx, buf);
-        match &poll {
-            std::task::Poll::Ready(Ok(())) => {
-                this.bytes += (buf.filled().len() - before) as u64;
-            }
-            std::task::Poll::Ready(Err(e)) => {
-                this.error = Some(crate::data::read_error(&this.stream, e));
-            }
-            std::task::Poll::Pending => {}
-        }
-        poll
     }
 }
 

@@ -38,6 +38,28 @@ pub trait Authenticator: Send + Sync + 'static {
         password: &Secret<'_>,
         account: Option<&Secret<'_>>,
     ) -> impl Future<Output = AuthOutcome> + Send;
+
+    /// Answers `HOST name` (RFC 7151; only asked when the session's `features.host` is on,
+    /// otherwise the core answers `502` itself): `true` selects the virtual host (`220`),
+    /// `false` refuses it (`504`, H7151-REPLY). The default knows no host and refuses all.
+    fn select_host(&self, name: &[u8]) -> impl Future<Output = bool> + Send {
+        let _ = name;
+        async { false }
+    }
+
+    /// Checks credentials on the virtual host selected with `HOST` (`None` when none was;
+    /// H7151-ORDER: the last accepted `HOST` before login counts, `REIN` forgets it). The
+    /// default ignores the host and calls [`authenticate`](Authenticator::authenticate).
+    fn authenticate_on_host(
+        &self,
+        host: Option<&[u8]>,
+        user: &[u8],
+        password: &Secret<'_>,
+        account: Option<&Secret<'_>>,
+    ) -> impl Future<Output = AuthOutcome> + Send {
+        let _ = host;
+        self.authenticate(user, password, account)
+    }
 }
 
 /// A fixed table of users and passwords, optionally with anonymous logins (`anonymous` or

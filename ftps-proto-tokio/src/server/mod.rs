@@ -21,6 +21,14 @@
 //! server.serve().await?;
 //! # Ok(()) }
 //! ```
+//!
+//! The session driver carries out the core's requests: file operations with [`Storage`]
+//! (`STOU` through [`Storage::create_unique`], `SITE` through [`Storage::site`]), logins and
+//! `HOST` with [`Authenticator`]; `TYPE A` transfers are converted with
+//! [`ftps_proto::ascii`] while copying (listings are sent in the network form as formatted).
+//! Data connections under `PROT P` choose their TLS config by direction once the transfer
+//! command names them (see [`ftps_proto_std::support::tls`]): TLS 1.3 tickets on downloads,
+//! none on uploads.
 
 mod auth;
 mod local_fs;
@@ -41,7 +49,7 @@ use ftps_proto_std::support::tls::ServerTls;
 
 pub use auth::{AuthOutcome, Authenticator, Users};
 pub use local_fs::LocalFs;
-pub use storage::{Storage, WriteMode};
+pub use storage::{SiteReply, Storage, WriteMode, UNIQUE_NAME_ATTEMPTS};
 
 /// What happens to the file of an upload that failed (connection broken, truncated without
 /// TLS close_notify, aborted, storage error).
@@ -54,7 +62,8 @@ pub enum PartialUploads {
     #[default]
     Keep,
     /// Delete the file, when the upload created or replaced it from offset 0 (`STOR` without
-    /// `REST`). Appends and resumed uploads keep the bytes that were there before and after.
+    /// `REST`, and `STOU`), also when the transfer is aborted (`ABOR`) or the session ends
+    /// mid-upload. Appends and resumed uploads keep the bytes that were there before and after.
     Delete,
 }
 

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use ftps_proto::codec::Verb;
 use ftps_proto::listing::{
     format_list_line, format_mlsx_line, format_nlst_line, FileInfo, FileKind,
 };
@@ -21,24 +22,26 @@ use tracing::{debug, info, warn};
 
 use super::{AuthOutcome, Authenticator, PartialUploads, Shared, Storage, WriteMode};
 use crate::conn::{DataTasks, DataTlsRole, Progress};
-use crate::data::{receive_stream, send_stream, CopyError};
+use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{accept_tls, stop_tls, FtpStream};
 use ftps_proto_std::support::fs::storage_error;
-use ftps_proto_std::support::tls::SessionTls;
+use ftps_proto_std::support::tls::{DataDirection, SessionTls};
 
 /// Control-connection read buffer size.
 const CONTROL_BUFFER: usize = 16 * 1024;
 
 /// What a data connection of this session does once started.
 enum Job<S: Storage> {
-    /// Send a file.
-    SendFile(S::Reader),
-    /// Send a formatted listing.
+    /// Send a file (converted to CRLF line ends in `TYPE A`).
+    SendFile(S::Reader, Representation),
+    /// Send a formatted listing (already in the network form).
     SendBytes(Vec<u8>),
-    /// Receive a file; on failure, `discard` names a file to delete (partial-upload policy).
+    /// Receive a file (converted to local line ends in `TYPE A`); on failure, `discard`
+    /// names a file to delete (partial-upload policy).
     Receive {
         writer: S::Writer,
         discard: Option<VirtualPath>,
+        repr: Representation,
     },
 }
 
@@ -72,7 +75,7 @@ pub(super) async fn run<S: Storage, A: Authenticator>(
         None => None,
     };
     let role = match &session_tls {
-        Some(s) => DataTlsRole::Server(s.data_config()),
+        Some(s) => DataTlsRole::Server(s.clone()),
         None => DataTlsRole::Unavailable,
     };
     let handshake_limit = shared.options.session.tls_handshake_timeout;
@@ -81,11 +84,16 @@ pub(super) async fn run<S: Storage, A: Authenticator>(
     let mut driver = Driver {
         stream: FtpStream::Plain(tcp),
         out: Vec::with_capacity(4096),
-        data: DataTasks::new(role, handshake_limit),
+        data: DataTasks::new(
+            role,
+            handshake_limit,
+            shared.options.session.data_accept_timeout,
+        ),
         jobs: HashMap::new(),
         shared,
         session_tls,
         peer,
+        host: None,
     };
     info!(%peer, "session started");
     let mut rbuf = vec![0u8; CONTROL_BUFFER];
@@ -137,6 +145,8 @@ struct Driver<S: Storage, A: Authenticator> {
     shared: Arc<Shared<S, A>>,
     session_tls: Option<SessionTls>,
     peer: SocketAddr,
+    /// The virtual host accepted with `HOST`.
+    host: Option<Vec<u8>>,
 }
 
 impl<S: Storage, A: Authenticator> Driver<S, A> {
@@ -248,6 +258,9 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
     async fn event(&mut self, session: &mut ServerSession, event: ServerEvent) {
         match event {
             ServerEvent::Request { id, request } => {
+                if let Some((data, direction)) = DataDirection::of_request(&request) {
+                    self.data.set_direction(data, direction);
+                }
                 let response = self.answer(request).await;
                 if let Err(e) = session.respond(Instant::now(), id, response) {
                     warn!(peer = %self.peer, error = ?e, "response refused by the session");
@@ -267,6 +280,10 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
             }
             ServerEvent::CommandReceived { verb } => {
                 debug!(peer = %self.peer, ?verb, "command");
+                if verb == Verb::Rein {
+                    // H7151-REIN: back to no virtual host.
+                    self.host = None;
+                }
             }
             _ => {}
         }
@@ -287,7 +304,7 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
             } => match self
                 .shared
                 .auth
-                .authenticate(&user, &password, account.as_ref())
+                .authenticate_on_host(self.host.as_deref(), &user, &password, account.as_ref())
                 .await
             {
                 AuthOutcome::LoggedIn => Response::LoggedIn,
@@ -343,13 +360,34 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
                     }
                 }
             },
-            Request::Site { .. } => Response::Denied,
-            Request::Host { .. } => Response::Denied,
+            Request::Site { command } => match storage.site(&command).await {
+                Ok(reply) if matches!(reply.code.class(), 2 | 4 | 5) => Response::Site {
+                    code: reply.code,
+                    text: reply.text,
+                },
+                Ok(reply) => {
+                    warn!(peer = %self.peer, code = reply.code.get(), "SITE reply code refused");
+                    Response::Error(ftps_proto::session::StorageError::Local)
+                }
+                Err(e) => Response::Error(e),
+            },
+            Request::Host { name } => {
+                if self.shared.auth.select_host(&name).await {
+                    self.host = Some(name);
+                    Response::Ok
+                } else {
+                    Response::Denied
+                }
+            }
             Request::Retrieve {
-                path, offset, data, ..
+                path,
+                offset,
+                data,
+                ascii,
             } => match storage.open_read(&path, offset).await {
                 Ok(reader) => {
-                    self.jobs.insert(data, Job::SendFile(reader));
+                    let repr = Representation::from_ascii(ascii);
+                    self.jobs.insert(data, Job::SendFile(reader, repr));
                     Response::Ok
                 }
                 Err(e) => Response::Error(e),
@@ -359,21 +397,50 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
                 offset,
                 mode,
                 data,
-                ..
+                ascii,
             } => {
+                let repr = Representation::from_ascii(ascii);
+                let delete_partial = self.shared.options.partial_uploads == PartialUploads::Delete;
+                if mode == StoreMode::Unique {
+                    // C959-STOU: `path` is the directory; the storage picks the name.
+                    return match storage.create_unique(&path).await {
+                        Ok((name, writer)) => {
+                            let discard = if delete_partial {
+                                path.join(&name).ok()
+                            } else {
+                                None
+                            };
+                            self.jobs.insert(
+                                data,
+                                Job::Receive {
+                                    writer,
+                                    discard,
+                                    repr,
+                                },
+                            );
+                            Response::StoreUnique { name }
+                        }
+                        Err(e) => Response::Error(e),
+                    };
+                }
                 let (write_mode, discard) = match mode {
                     StoreMode::Append => (WriteMode::Append, None),
                     StoreMode::Replace => (
                         WriteMode::Replace { offset },
-                        (offset == 0
-                            && self.shared.options.partial_uploads == PartialUploads::Delete)
-                            .then(|| path.clone()),
+                        (offset == 0 && delete_partial).then(|| path.clone()),
                     ),
                     _ => return Response::Error(ftps_proto::session::StorageError::Unsupported),
                 };
                 match storage.open_write(&path, write_mode).await {
                     Ok(writer) => {
-                        self.jobs.insert(data, Job::Receive { writer, discard });
+                        self.jobs.insert(
+                            data,
+                            Job::Receive {
+                                writer,
+                                discard,
+                                repr,
+                            },
+                        );
                         Response::Ok
                     }
                     Err(e) => Response::Error(e),
@@ -453,25 +520,34 @@ async fn run_job<S: Storage>(
     storage: Arc<S>,
 ) -> Option<DataEvent> {
     let result = match job {
-        Job::SendFile(mut reader) => {
-            send_stream(&mut reader, &mut stream, |n| progress.report(n)).await
+        Job::SendFile(mut reader, repr) => {
+            send_stream(&mut reader, &mut stream, repr, |n| progress.report(n)).await
         }
         Job::SendBytes(bytes) => {
-            send_stream(&mut Cursor::new(bytes), &mut stream, |n| progress.report(n)).await
+            let mut source = Cursor::new(bytes);
+            let repr = Representation::Binary;
+            send_stream(&mut source, &mut stream, repr, |n| progress.report(n)).await
         }
         Job::Receive {
             mut writer,
             discard,
+            repr,
         } => {
-            let mut result = receive_stream(&mut stream, &mut writer, |n| progress.report(n)).await;
+            // Also covers the task being stopped mid-upload (ABOR, control close, shutdown).
+            let mut guard = DiscardOnDrop {
+                storage: storage.clone(),
+                path: discard,
+            };
+            let mut result =
+                receive_stream(&mut stream, &mut writer, repr, |n| progress.report(n)).await;
             if result.is_ok() {
                 if let Err(e) = writer.shutdown().await {
                     result = Err(CopyError::Local(e));
                 }
             }
             drop(writer);
-            if result.is_err() {
-                if let Some(path) = discard {
+            if let Some(path) = guard.path.take() {
+                if result.is_err() {
                     let _ = storage.delete(&path).await;
                 }
             }
@@ -483,4 +559,26 @@ async fn run_job<S: Storage>(
         Err(CopyError::Data(e)) => DataEvent::Failed(e),
         Err(CopyError::Local(e)) => DataEvent::Failed(DataError::Storage(storage_error(&e))),
     })
+}
+
+/// Deletes a failed upload's file when dropped armed: the partial-upload policy for an upload
+/// whose task is stopped before it ends ([`PartialUploads::Delete`]). The deletion runs as its
+/// own task, since a drop cannot wait.
+struct DiscardOnDrop<S: Storage> {
+    storage: Arc<S>,
+    path: Option<VirtualPath>,
+}
+
+impl<S: Storage> Drop for DiscardOnDrop<S> {
+    fn drop(&mut self) {
+        let Some(path) = self.path.take() else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let storage = self.storage.clone();
+            runtime.spawn(async move {
+                let _ = storage.delete(&path).await;
+            });
+        }
+    }
 }

@@ -6,6 +6,7 @@ use ftps_proto::listing::FileInfo;
 use ftps_proto::session::StorageError;
 use ftps_proto::timeval::TimeVal;
 use ftps_proto::vpath::VirtualPath;
+use ftps_proto::ReplyCode;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// How an upload opens its file.
@@ -126,6 +127,40 @@ pub trait Storage: Send + Sync + 'static {
         async { Err(StorageError::Unsupported) }
     }
 
+    /// Creates a new file in directory `dir` under a name no file has yet (`STOU`), and
+    /// returns the name (one path component) with its writer.
+    ///
+    /// The default tries names `stou.<unix seconds>.<n>` with
+    /// [`open_write`](Storage::open_write) in [`WriteMode::CreateNew`], moving on to the next
+    /// `n` while the name exists (at most [`UNIQUE_NAME_ATTEMPTS`] names).
+    fn create_unique(
+        &self,
+        dir: &VirtualPath,
+    ) -> impl Future<Output = Result<(Vec<u8>, Self::Writer), StorageError>> + Send {
+        async move {
+            for name in unique_names().take(UNIQUE_NAME_ATTEMPTS) {
+                let path = dir.join(&name).map_err(|_| StorageError::InvalidName)?;
+                match self.open_write(&path, WriteMode::CreateNew).await {
+                    Ok(writer) => return Ok((name, writer)),
+                    Err(StorageError::AlreadyExists) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(StorageError::AlreadyExists)
+        }
+    }
+
+    /// Answers `SITE command` (C959-SITE; only asked when the session's `features.site` is
+    /// on, otherwise the core answers `502` itself). `command` is everything after `SITE `.
+    ///
+    /// The default refuses every subcommand with [`StorageError::Unsupported`] (`502`): no
+    /// `SITE EXEC` or the like unless the application writes it (S2577-SITEEXEC). A reply
+    /// code outside 2yz/4yz/5yz is answered `451` instead.
+    fn site(&self, command: &[u8]) -> impl Future<Output = Result<SiteReply, StorageError>> + Send {
+        let _ = command;
+        async { Err(StorageError::Unsupported) }
+    }
+
     /// Sets a file's modification time (MFMT).
     fn set_modified(
         &self,
@@ -134,5 +169,67 @@ pub trait Storage: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StorageError>> + Send {
         let _ = (path, time);
         async { Err(StorageError::Unsupported) }
+    }
+}
+
+/// The answer to a `SITE` command ([`Storage::site`]).
+///
+/// ```
+/// use ftps_proto::ReplyCode;
+/// use ftps_proto_tokio::server::SiteReply;
+/// let r = SiteReply::new(ReplyCode::C200, "UMASK set to 022");
+/// assert_eq!(r.text, b"UMASK set to 022");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SiteReply {
+    /// The reply code: 2yz, 4yz or 5yz.
+    pub code: ReplyCode,
+    /// The reply text; lines separated by `\n` make a multi-line reply.
+    pub text: Vec<u8>,
+}
+
+impl SiteReply {
+    /// A reply with `code` and `text`.
+    pub fn new(code: ReplyCode, text: impl Into<Vec<u8>>) -> Self {
+        SiteReply {
+            code,
+            text: text.into(),
+        }
+    }
+}
+
+/// How many names [`Storage::create_unique`]'s default tries before giving up.
+pub const UNIQUE_NAME_ATTEMPTS: usize = 100;
+
+/// Candidate `STOU` names: `stou.<unix seconds>.<n>`, `n` from a process-wide counter.
+fn unique_names() -> impl Iterator<Item = Vec<u8>> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    std::iter::repeat_with(move || {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        format!("stou.{secs}.{n}").into_bytes()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // C959-STOU: candidate names are single, distinct path components.
+    #[test]
+    fn c959_stou_unique_names_are_distinct_components() {
+        let names: Vec<Vec<u8>> = unique_names().take(3).collect();
+        assert_ne!(names[0], names[1]);
+        assert_ne!(names[1], names[2]);
+        for name in &names {
+            assert!(name.starts_with(b"stou."));
+            assert!(!name.contains(&b'/'));
+            assert_eq!(VirtualPath::root().join(name).unwrap().depth(), 1);
+        }
     }
 }

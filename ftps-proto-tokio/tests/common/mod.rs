@@ -10,8 +10,12 @@ use std::time::Duration;
 
 use ftps_proto_std::support::cert::DemoCertificate;
 use ftps_proto_std::support::tls::{ServerTls, ServerTlsOptions};
-use ftps_proto_tokio::server::{LocalFs, Server, ServerOptions, ShutdownHandle, Users};
+use ftps_proto_tokio::server::{
+    Authenticator, LocalFs, Server, ServerOptions, ShutdownHandle, Storage, Users,
+};
 use sha2::{Digest, Sha256};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 
 /// How the test server secures its control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +39,29 @@ pub const PASSWORD: &str = "s3cret";
 
 impl TestServer {
     pub async fn start(mode: Mode, require_reuse: bool) -> TestServer {
+        TestServer::start_with(mode, require_reuse, ServerTlsOptions::default(), |_| {}).await
+    }
+
+    /// A server with `LocalFs` and the demo user, TLS options and a last word on the options.
+    pub async fn start_with(
+        mode: Mode,
+        require_reuse: bool,
+        tls_options: ServerTlsOptions,
+        tweak: impl FnOnce(&mut ServerOptions),
+    ) -> TestServer {
+        let users = Users::new().with_user(USER, PASSWORD);
+        TestServer::start_custom(mode, require_reuse, tls_options, tweak, LocalFs::new, users).await
+    }
+
+    /// A server with any storage (built on the root directory) and authenticator.
+    pub async fn start_custom<S: Storage, A: Authenticator>(
+        mode: Mode,
+        require_reuse: bool,
+        tls_options: ServerTlsOptions,
+        tweak: impl FnOnce(&mut ServerOptions),
+        storage: impl FnOnce(&Path) -> std::io::Result<S>,
+        users: A,
+    ) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().join("root");
         std::fs::create_dir_all(&root).expect("root");
@@ -45,7 +72,7 @@ impl TestServer {
             ServerTls::from_pem(
                 demo.cert_pem.as_bytes(),
                 demo.key_pem.as_bytes(),
-                ServerTlsOptions::default(),
+                tls_options,
             )
             .expect("server tls")
         });
@@ -59,8 +86,8 @@ impl TestServer {
         };
         options.session.require_data_session_reuse = require_reuse;
         options.session.failed_login_delay = Duration::from_millis(10);
-        let storage = LocalFs::new(&root).expect("storage");
-        let users = Users::new().with_user(USER, PASSWORD);
+        tweak(&mut options);
+        let storage = storage(&root).expect("storage");
         let server = Server::bind("127.0.0.1:0".parse().unwrap(), options, storage, users)
             .await
             .expect("bind");
@@ -120,4 +147,73 @@ pub fn payload(len: usize, seed: u64) -> Vec<u8> {
             (x >> 24) as u8
         })
         .collect()
+}
+
+/// A plaintext control connection driven line by line (for exact reply checks).
+pub struct RawControl {
+    reader: BufReader<TcpStream>,
+}
+
+impl RawControl {
+    /// Connects and reads the greeting.
+    pub async fn connect(addr: SocketAddr) -> (RawControl, String) {
+        let tcp = TcpStream::connect(addr).await.expect("connect");
+        let mut c = RawControl {
+            reader: BufReader::new(tcp),
+        };
+        let greeting = c.reply().await;
+        (c, greeting)
+    }
+
+    pub async fn send(&mut self, line: &str) {
+        let tcp = self.reader.get_mut();
+        tcp.write_all(line.as_bytes()).await.expect("write");
+        tcp.write_all(b"\r\n").await.expect("write");
+    }
+
+    /// One whole reply (all lines of a multi-line reply), CRLFs kept.
+    pub async fn reply(&mut self) -> String {
+        let mut all = String::new();
+        let mut first_code: Option<String> = None;
+        loop {
+            let mut line = String::new();
+            let n = tokio::time::timeout(Duration::from_secs(20), self.reader.read_line(&mut line))
+                .await
+                .expect("reply timed out")
+                .expect("read");
+            assert!(n > 0, "connection closed; got so far: {all:?}");
+            all.push_str(&line);
+            let code = line.get(..3).unwrap_or_default().to_owned();
+            match &first_code {
+                None if line.as_bytes().get(3) == Some(&b'-') => first_code = Some(code),
+                None => return all,
+                Some(c) if *c == code && line.as_bytes().get(3) == Some(&b' ') => return all,
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Sends a command and returns its reply.
+    pub async fn cmd(&mut self, line: &str) -> String {
+        self.send(line).await;
+        self.reply().await
+    }
+
+    /// `USER` + `PASS` with the demo account; panics unless logged in.
+    pub async fn login(&mut self) {
+        assert!(self.cmd(&format!("USER {USER}")).await.starts_with("331"));
+        let r = self.cmd(&format!("PASS {PASSWORD}")).await;
+        assert!(r.starts_with("230"), "{r}");
+    }
+
+    /// `EPSV` and connects to the port it names.
+    pub async fn epsv(&mut self, addr: SocketAddr) -> TcpStream {
+        let r = self.cmd("EPSV").await;
+        assert!(r.starts_with("229"), "{r}");
+        let inner = r.split("|||").nth(1).expect("229 port");
+        let port: u16 = inner.split('|').next().unwrap().parse().expect("port");
+        TcpStream::connect(SocketAddr::new(addr.ip(), port))
+            .await
+            .expect("data connect")
+    }
 }

@@ -134,6 +134,14 @@ impl ClientSession {
 
     /// Starts the next queued operation when the session is ready and idle.
     pub(crate) fn drive(&mut self) {
+        if self.facts.resetup && !self.closed && self.job.is_none() && self.inflight.is_none() {
+            // T4217-REIN: back in plaintext after REIN; AUTH TLS again (and FEAT, PBSZ/PROT).
+            self.facts.resetup = false;
+            self.ready = false;
+            let mut job = super::setup::SetupJob::default();
+            let step = self.setup_restart(&mut job);
+            self.settle(Job::Setup(job), step);
+        }
         while !self.closed && self.ready && self.job.is_none() && self.inflight.is_none() {
             let Some((op, queued)) = self.queue.pop_front() else {
                 return;

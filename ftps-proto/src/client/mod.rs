@@ -127,6 +127,8 @@ struct Facts {
     rest_dirty: bool,
     /// `QUIT` was requested: no further operation is accepted.
     quit_requested: bool,
+    /// `REIN` cleared the control TLS: the setup runs again before the next operation.
+    resetup: bool,
 }
 
 /// The sans-IO FTP/FTPS client: one control connection and its data connections.

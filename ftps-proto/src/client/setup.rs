@@ -65,6 +65,13 @@ impl ClientSession {
         self.setup_advance(job)
     }
 
+    /// Runs the setup again on a connection that is past its greeting (after `REIN`
+    /// cleared the control TLS).
+    pub(crate) fn setup_restart(&mut self, job: &mut SetupJob) -> Step {
+        self.facts.features = None;
+        self.setup_advance(job)
+    }
+
     /// Sends the next setup command, or finishes the setup.
     fn setup_advance(&mut self, job: &mut SetupJob) -> Step {
         if !job.auth_done {

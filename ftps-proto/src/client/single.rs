@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::config::ClientConfig;
+use super::config::{ClientConfig, ClientSecurity};
 use super::core::Step;
 use super::errors::{ClientError, LocalError, Violation};
 use super::ops::Operation;
@@ -50,6 +50,9 @@ pub(crate) struct SingleJob {
     second: bool,
     /// The `CCC` reply, kept until close_notify is exchanged.
     reply: Option<Reply<'static>>,
+    /// `TYPE I` was sent ahead of `SIZE` (X3659-SIZE: the size of the stored bytes needs
+    /// image type; servers such as pyftpdlib refuse `SIZE` in ASCII mode).
+    type_first: bool,
 }
 
 fn borrowed(b: &[u8]) -> Cow<'_, [u8]> {
@@ -108,6 +111,7 @@ impl SingleJob {
             op,
             second: false,
             reply: None,
+            type_first: false,
         })
     }
 
@@ -222,6 +226,10 @@ impl ClientSession {
     }
 
     pub(crate) fn single_start(&mut self, job: &mut SingleJob) -> Step {
+        if matches!(job.op, SingleOp::Size(_)) && self.facts.type_ascii != Some(false) {
+            job.type_first = true;
+            return self.send_step(&Command::Type(RepresentationType::Image), Sent::Type);
+        }
         let (cmd, sent) = job.first();
         self.send_step(&cmd, sent)
     }
@@ -234,6 +242,15 @@ impl ClientSession {
         reply: Reply<'static>,
     ) -> Step {
         let code = reply.code();
+        if sent == Sent::Type && job.type_first {
+            // The TYPE I sent ahead of SIZE: remember it if accepted, then ask SIZE anyway.
+            job.type_first = false;
+            if code.is_completion() {
+                self.facts.type_ascii = Some(false);
+            }
+            let (cmd, sent) = job.first();
+            return self.send_step(&cmd, sent);
+        }
         if sent == Sent::Quit {
             // C959-QUIT: whatever the answer, the session ends.
             return Step::DoneClose(Ok(OpOutput::Reply(reply)), CloseReason::Quit);
@@ -297,6 +314,17 @@ impl ClientSession {
             }
             (SingleOp::Rein, _) => {
                 self.reinitialized();
+                if self.facts.control_tls && self.config.security != ClientSecurity::Implicit {
+                    // T4217-REIN: after its 220 the server clears the control TLS
+                    // (close_notify, plaintext after); follow it, then set the connection up
+                    // again (AUTH TLS, FEAT, PBSZ/PROT) before the next operation.
+                    job.reply = Some(reply);
+                    job.second = true;
+                    self.facts.data_prot = None;
+                    self.facts.resetup = true;
+                    self.start_tls(true);
+                    return Step::Continue;
+                }
                 Step::Done(Ok(OpOutput::Reply(reply)))
             }
             _ => Step::Done(Ok(OpOutput::Reply(reply))),
@@ -305,13 +333,18 @@ impl ClientSession {
 
     /// `CCC` finished: the control connection is plaintext again.
     pub(crate) fn single_tls_stopped(&mut self, job: &mut SingleJob) -> Step {
+        if matches!(job.op, SingleOp::Rein) {
+            // The setup runs again once REIN is done (see `drive`).
+            self.ready = false;
+        }
         match job.reply.take() {
             Some(reply) if job.second => Step::Done(Ok(OpOutput::Reply(reply))),
             _ => Step::Continue,
         }
     }
 
-    /// C959-REIN: back to the just-connected state (the control TLS stays).
+    /// C959-REIN: back to the just-connected state (an implicit control TLS stays; an
+    /// explicit one is cleared after the reply, see `single_reply`).
     fn reinitialized(&mut self) {
         let f = &mut self.facts;
         f.logged_in = false;

@@ -151,17 +151,67 @@ pub(crate) fn host_port_from_fields(f: [u64; 6]) -> Option<HostPort> {
 /// and any other byte are all [`CommandError::InvalidArgument`] (a host-port field is a byte, not
 /// a number that can overflow).
 pub(crate) fn parse_host_port(s: &[u8]) -> Result<HostPort, CommandError> {
+    let invalid = CommandError::InvalidArgument;
     let mut fields = [0u64; 6];
-    let mut parts = s.split(|&b| b == b',');
-    for field in fields.iter_mut() {
-        let part = parts.next().ok_or(CommandError::InvalidArgument)?;
-        // Overflow of a u64 is also just "not a byte".
-        *field = parse_u64(part).map_err(|_| CommandError::InvalidArgument)?;
+    let mut bytes = s.iter();
+    for (i, field) in fields.iter_mut().enumerate() {
+        // One pass: digits up to the comma (the end after the sixth field); a value past 255
+        // stops at once, so no field can overflow.
+        let mut digits = 0;
+        loop {
+            match bytes.next() {
+                Some(&b) if b.is_ascii_digit() => {
+                    *field = *field * 10 + u64::from(b - b'0');
+                    if *field > 255 {
+                        return Err(invalid);
+                    }
+                    digits += 1;
+                }
+                Some(b',') if i < 5 => break,
+                None if i == 5 => break,
+                _ => return Err(invalid),
+            }
+        }
+        if digits == 0 {
+            return Err(invalid);
+        }
     }
-    if parts.next().is_some() {
-        return Err(CommandError::InvalidArgument);
+    host_port_from_fields(fields).ok_or(invalid)
+}
+
+/// Parses a dotted-quad IPv4 address (`EPRT` with protocol 1) exactly as
+/// [`Ipv4Addr::from_str`](std::str::FromStr) does, without the UTF-8 check: four fields of
+/// 1-3 digits separated by `.`, each at most 255, no leading zero in a field of two or more
+/// digits.
+pub(crate) fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut bytes = s.iter();
+    for (i, octet) in octets.iter_mut().enumerate() {
+        let mut value = 0u16;
+        let mut digits = 0;
+        let mut leading_zero = false;
+        loop {
+            match bytes.next() {
+                Some(&b) if b.is_ascii_digit() => {
+                    if digits == 0 {
+                        leading_zero = b == b'0';
+                    } else if leading_zero || digits == 3 {
+                        return None;
+                    }
+                    value = value * 10 + u16::from(b - b'0');
+                    digits += 1;
+                }
+                Some(b'.') if i < 3 => break,
+                None if i == 3 => break,
+                _ => return None,
+            }
+        }
+        if digits == 0 {
+            return None;
+        }
+        *octet = u8::try_from(value).ok()?;
     }
-    host_port_from_fields(fields).ok_or(CommandError::InvalidArgument)
+    Some(Ipv4Addr::from(octets))
 }
 
 /// Appends `h1,h2,h3,h4,p1,p2` for `addr` (the `PORT` argument and the numbers of a `227` reply).
@@ -199,8 +249,11 @@ pub(crate) fn write_decimal(out: &mut Vec<u8>, n: u64) {
 /// [`CommandError::InvalidArgument`]. Every other byte passes unchanged (8-bit clean); without
 /// escapes the result borrows from `s`.
 pub(crate) fn decode_text(s: &[u8]) -> Result<Cow<'_, [u8]>, CommandError> {
-    let Some(first) = memchr::memchr3(b'\r', b'\n', 0, s) else {
+    if !has_line_control(s) {
         return Ok(Cow::Borrowed(s));
+    }
+    let Some(first) = memchr::memchr3(b'\r', b'\n', 0, s) else {
+        return Ok(Cow::Borrowed(s)); // cannot happen: has_line_control found one.
     };
     let mut out = Vec::with_capacity(s.len());
     out.extend_from_slice(&s[..first]); // cannot fire: memchr3 returns an index < s.len().
@@ -222,6 +275,30 @@ pub(crate) fn decode_text(s: &[u8]) -> Result<Cow<'_, [u8]>, CommandError> {
         i += 1;
     }
     Ok(Cow::Owned(out))
+}
+
+/// Whether `s` holds a CR, LF or NUL. Arguments are short and rarely hold a control byte, so
+/// 8 bytes at a time are first tested for any byte below 0x0E (one subtraction and two masks);
+/// only a word that has one is looked at byte by byte.
+fn has_line_control(s: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let is_control = |b: &u8| matches!(b, b'\r' | b'\n' | 0);
+    if s.len() > 64 {
+        return memchr::memchr3(b'\r', b'\n', 0, s).is_some();
+    }
+    let mut words = s.chunks_exact(8);
+    for chunk in words.by_ref() {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            return chunk.iter().any(is_control); // cannot happen: 8-byte chunks.
+        };
+        let x = u64::from_le_bytes(word);
+        // Some byte of x is below 0x0E exactly when this is not zero.
+        if x.wrapping_sub(ONES * 0x0E) & !x & HIGHS != 0 && chunk.iter().any(is_control) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(is_control)
 }
 
 /// Whether `s` is a language tag as RFC 2640 §4.1 allows in `LANG`: a primary tag of 1-8 ASCII

@@ -5,15 +5,16 @@
 //! end (further spaces belong to it).
 
 use std::borrow::Cow;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use super::args::{
-    decode_text, is_host_name, is_lang_tag, parse_host_port, parse_u16, parse_u32, parse_u64,
-    EpsvArg, ExtendedAddr, FormatControl, ProtectionLevel, RepresentationType, Structure,
-    TransferMode,
+    decode_text, is_host_name, is_lang_tag, parse_host_port, parse_ipv4, parse_u16, parse_u32,
+    parse_u64, EpsvArg, ExtendedAddr, FormatControl, ProtectionLevel, RepresentationType,
+    Structure, TransferMode,
 };
 use super::command::{Bytes, Command, Verb};
 use super::error::{CommandError, FrameError, StreamError};
+use super::framing::{find_control, find_lf};
 use super::Status;
 use crate::timeval::TimeVal;
 use crate::{Limits, Secret};
@@ -21,26 +22,83 @@ use crate::{Limits, Secret};
 /// Longest verb accepted as a well-formed (possibly unknown) verb.
 const MAX_VERB: usize = 16;
 
-/// Splits a line into its verb and its argument (`None` without a SP, `Some` of everything
-/// after the first SP otherwise).
-fn split_verb(line: &[u8]) -> Result<(&[u8], Option<&[u8]>), CommandError> {
-    // Only a line that starts with SP (or is empty) can be blank: no scan of other lines.
-    if line.first().map_or(true, |&b| b == b' ') && line.iter().all(|&b| b == b' ') {
-        return Err(CommandError::Empty);
+/// Splits a line into its verb (looked up), the verb's bytes, and its argument (`None` without
+/// a SP, `Some` of everything after the first SP otherwise).
+///
+/// One pass over the verb checks its letters and builds its lookup key: the first 4 letters,
+/// upper-cased by clearing bit 5, as a little-endian `u32` ([`verb_key`]); a verb of 5 or more
+/// letters is unknown.
+fn split_verb(line: &[u8]) -> Result<(Verb, &[u8], Option<&[u8]>), CommandError> {
+    let (mut key, mut end) = match line.get(..4).map(<[u8; 4]>::try_from) {
+        Some(Ok(head)) => verb_head(head),
+        _ => (0, 0),
+    };
+    // Letter by letter only past a head of 4 letters (a longer verb) or in a line shorter
+    // than 4 bytes.
+    if end == 4 || line.len() < 4 {
+        while let Some(&b) = line.get(end) {
+            if !b.is_ascii_alphabetic() {
+                break;
+            }
+            if end < 4 {
+                key |= u32::from(b & !0x20) << (8 * end);
+            }
+            end += 1;
+            if end > MAX_VERB {
+                return Err(CommandError::InvalidVerb);
+            }
+        }
     }
-    let end = line
-        .iter()
-        .position(|&b| !b.is_ascii_alphabetic())
-        .unwrap_or(line.len());
-    if end == 0 || end > MAX_VERB {
-        return Err(CommandError::InvalidVerb);
+    split_verb_at(line, key, end)
+}
+
+/// The end of [`split_verb`]: the verb is `line[..end]` (1-16 letters, checked), `key` its
+/// lookup key if it has at most 4 letters.
+fn split_verb_at(
+    line: &[u8],
+    key: u32,
+    end: usize,
+) -> Result<(Verb, &[u8], Option<&[u8]>), CommandError> {
+    if end == 0 {
+        // No letter: a blank line (empty or only SP) or garbage.
+        return Err(if line.iter().all(|&b| b == b' ') {
+            CommandError::Empty
+        } else {
+            CommandError::InvalidVerb
+        });
     }
-    let (verb, rest) = line.split_at(end);
+    let verb = if end <= 4 {
+        Verb::from_key(key)
+    } else {
+        Verb::Unknown
+    };
+    let (text, rest) = line.split_at(end);
     match rest.split_first() {
-        None => Ok((verb, None)),
-        Some((b' ', arg)) => Ok((verb, Some(arg))),
+        None => Ok((verb, text, None)),
+        Some((b' ', arg)) => Ok((verb, text, Some(arg))),
         Some(_) => Err(CommandError::InvalidVerb),
     }
+}
+
+/// How many of the 4 bytes of `head` are ASCII letters before the first other byte (0-4), and
+/// the [`verb_key`] of those letters, upper-cased: all 4 bytes are tested at once in a `u32`.
+fn verb_head(head: [u8; 4]) -> (u32, usize) {
+    const ONES: u32 = u32::from_ne_bytes([0x01; 4]);
+    const HIGHS: u32 = u32::from_ne_bytes([0x80; 4]);
+    // Clearing bit 5 upper-cases a letter and maps no other byte into A-Z.
+    let up = u32::from_le_bytes(head) & !(ONES * 0x20);
+    let low7 = up & !HIGHS;
+    // Per byte, the high bit is set where the byte is at least `A`, and where it is past `Z`
+    // (7-bit values: the additions carry into no other byte).
+    let at_least_a = low7.wrapping_add(ONES * (0x80 - b'A' as u32));
+    let past_z = low7.wrapping_add(ONES * (0x80 - b'Z' as u32 - 1));
+    let letter = at_least_a & !past_z & !up & HIGHS;
+    let letters = (!letter & HIGHS).trailing_zeros() as usize / 8;
+    let key = match letters {
+        4 => up,
+        n => up & ((1u32 << (8 * n)) - 1),
+    };
+    (key, letters)
 }
 
 impl Verb {
@@ -55,83 +113,133 @@ impl Verb {
     /// assert_eq!(Verb::parse(b"12 x"), None);
     /// ```
     pub fn parse(line: &[u8]) -> Option<Verb> {
-        split_verb(line).ok().map(|(verb, _)| Verb::lookup(verb))
+        split_verb(line).ok().map(|(verb, _, _)| verb)
     }
+}
 
-    /// The known verb spelled by `verb` (ASCII letters, any case), or [`Verb::Unknown`].
-    fn lookup(verb: &[u8]) -> Verb {
-        let mut up = [0u8; 4];
-        let Some(dst) = up.get_mut(..verb.len()) else {
-            return Verb::Unknown;
-        };
-        dst.copy_from_slice(verb);
-        dst.make_ascii_uppercase();
-        match &*dst {
-            b"USER" => Verb::User,
-            b"PASS" => Verb::Pass,
-            b"ACCT" => Verb::Acct,
-            b"CWD" => Verb::Cwd,
-            b"XCWD" => Verb::Xcwd,
-            b"CDUP" => Verb::Cdup,
-            b"XCUP" => Verb::Xcup,
-            b"SMNT" => Verb::Smnt,
-            b"REIN" => Verb::Rein,
-            b"QUIT" => Verb::Quit,
-            b"PORT" => Verb::Port,
-            b"PASV" => Verb::Pasv,
-            b"TYPE" => Verb::Type,
-            b"STRU" => Verb::Stru,
-            b"MODE" => Verb::Mode,
-            b"RETR" => Verb::Retr,
-            b"STOR" => Verb::Stor,
-            b"STOU" => Verb::Stou,
-            b"APPE" => Verb::Appe,
-            b"ALLO" => Verb::Allo,
-            b"REST" => Verb::Rest,
-            b"RNFR" => Verb::Rnfr,
-            b"RNTO" => Verb::Rnto,
-            b"ABOR" => Verb::Abor,
-            b"DELE" => Verb::Dele,
-            b"RMD" => Verb::Rmd,
-            b"XRMD" => Verb::Xrmd,
-            b"MKD" => Verb::Mkd,
-            b"XMKD" => Verb::Xmkd,
-            b"PWD" => Verb::Pwd,
-            b"XPWD" => Verb::Xpwd,
-            b"LIST" => Verb::List,
-            b"NLST" => Verb::Nlst,
-            b"SITE" => Verb::Site,
-            b"SYST" => Verb::Syst,
-            b"STAT" => Verb::Stat,
-            b"HELP" => Verb::Help,
-            b"NOOP" => Verb::Noop,
-            b"AUTH" => Verb::Auth,
-            b"ADAT" => Verb::Adat,
-            b"PBSZ" => Verb::Pbsz,
-            b"PROT" => Verb::Prot,
-            b"CCC" => Verb::Ccc,
-            b"MIC" => Verb::Mic,
-            b"CONF" => Verb::Conf,
-            b"ENC" => Verb::Enc,
-            b"FEAT" => Verb::Feat,
-            b"OPTS" => Verb::Opts,
-            b"EPRT" => Verb::Eprt,
-            b"EPSV" => Verb::Epsv,
-            b"SIZE" => Verb::Size,
-            b"MDTM" => Verb::Mdtm,
-            b"MLST" => Verb::Mlst,
-            b"MLSD" => Verb::Mlsd,
-            b"LANG" => Verb::Lang,
-            b"HOST" => Verb::Host,
-            b"MFMT" => Verb::Mfmt,
-            _ => Verb::Unknown,
+/// The lookup key of a verb of 1-4 upper-case letters: its bytes as a little-endian `u32`,
+/// padded with zeros (so `CWD` and `CWDX` differ). Longer input is cut at 4 bytes.
+const fn verb_key(text: &[u8]) -> u32 {
+    let mut key = [0u8; 4];
+    let mut i = 0;
+    while i < text.len() && i < 4 {
+        key[i] = text[i];
+        i += 1;
+    }
+    u32::from_le_bytes(key)
+}
+
+/// Every known verb and its spelling.
+const KNOWN_VERBS: [(&[u8], Verb); 57] = [
+    (b"USER", Verb::User),
+    (b"PASS", Verb::Pass),
+    (b"ACCT", Verb::Acct),
+    (b"CWD", Verb::Cwd),
+    (b"XCWD", Verb::Xcwd),
+    (b"CDUP", Verb::Cdup),
+    (b"XCUP", Verb::Xcup),
+    (b"SMNT", Verb::Smnt),
+    (b"REIN", Verb::Rein),
+    (b"QUIT", Verb::Quit),
+    (b"PORT", Verb::Port),
+    (b"PASV", Verb::Pasv),
+    (b"TYPE", Verb::Type),
+    (b"STRU", Verb::Stru),
+    (b"MODE", Verb::Mode),
+    (b"RETR", Verb::Retr),
+    (b"STOR", Verb::Stor),
+    (b"STOU", Verb::Stou),
+    (b"APPE", Verb::Appe),
+    (b"ALLO", Verb::Allo),
+    (b"REST", Verb::Rest),
+    (b"RNFR", Verb::Rnfr),
+    (b"RNTO", Verb::Rnto),
+    (b"ABOR", Verb::Abor),
+    (b"DELE", Verb::Dele),
+    (b"RMD", Verb::Rmd),
+    (b"XRMD", Verb::Xrmd),
+    (b"MKD", Verb::Mkd),
+    (b"XMKD", Verb::Xmkd),
+    (b"PWD", Verb::Pwd),
+    (b"XPWD", Verb::Xpwd),
+    (b"LIST", Verb::List),
+    (b"NLST", Verb::Nlst),
+    (b"SITE", Verb::Site),
+    (b"SYST", Verb::Syst),
+    (b"STAT", Verb::Stat),
+    (b"HELP", Verb::Help),
+    (b"NOOP", Verb::Noop),
+    (b"AUTH", Verb::Auth),
+    (b"ADAT", Verb::Adat),
+    (b"PBSZ", Verb::Pbsz),
+    (b"PROT", Verb::Prot),
+    (b"CCC", Verb::Ccc),
+    (b"MIC", Verb::Mic),
+    (b"CONF", Verb::Conf),
+    (b"ENC", Verb::Enc),
+    (b"FEAT", Verb::Feat),
+    (b"OPTS", Verb::Opts),
+    (b"EPRT", Verb::Eprt),
+    (b"EPSV", Verb::Epsv),
+    (b"SIZE", Verb::Size),
+    (b"MDTM", Verb::Mdtm),
+    (b"MLST", Verb::Mlst),
+    (b"MLSD", Verb::Mlsd),
+    (b"LANG", Verb::Lang),
+    (b"HOST", Verb::Host),
+    (b"MFMT", Verb::Mfmt),
+];
+
+/// Multiplier of the verb hash: with it, the 57 [`verb_key`]s of [`KNOWN_VERBS`] land in 57
+/// different slots of [`VERB_TABLE`] (found by search; [`build_verb_table`] fails the build if a
+/// change of the list makes two collide).
+const VERB_HASH: u32 = 0x1271_22bd;
+
+/// The slot of `key` in [`VERB_TABLE`]: the top 7 bits of a multiplicative hash (0..128).
+const fn verb_slot(key: u32) -> usize {
+    (key.wrapping_mul(VERB_HASH) >> 25) as usize
+}
+
+/// A perfect hash table of the known verbs: the slot of each verb's key holds that key and the
+/// verb; the other slots hold key 0, which no verb has.
+const VERB_TABLE: [(u32, Verb); 128] = build_verb_table();
+
+/// Builds [`VERB_TABLE`] at compile time; a collision is a compile error.
+const fn build_verb_table() -> [(u32, Verb); 128] {
+    let mut table = [(0u32, Verb::Unknown); 128];
+    let mut i = 0;
+    while i < KNOWN_VERBS.len() {
+        let (text, verb) = KNOWN_VERBS[i];
+        let key = verb_key(text);
+        let slot = verb_slot(key);
+        assert!(
+            table[slot].0 == 0,
+            "two verbs share a slot: choose another VERB_HASH"
+        );
+        table[slot] = (key, verb);
+        i += 1;
+    }
+    table
+}
+
+impl Verb {
+    /// The known verb whose [`verb_key`] is `key`, or [`Verb::Unknown`]: one multiplication,
+    /// one load and one compare.
+    fn from_key(key: u32) -> Verb {
+        // cannot fire: verb_slot returns the top 7 bits of a u32, below the table's 128.
+        let (known, verb) = VERB_TABLE[verb_slot(key)];
+        if known == key {
+            verb
+        } else {
+            Verb::Unknown
         }
     }
 }
 
 /// Splits at the first SP: what comes before, and what comes after if there is a SP.
 fn split_sp(arg: &[u8]) -> (&[u8], Option<&[u8]>) {
-    match memchr::memchr(b' ', arg) {
+    // The part before the SP is a letter or a time-val: a plain loop beats a memchr call.
+    match arg.iter().position(|&b| b == b' ') {
         Some(sp) => {
             let (head, tail) = arg.split_at(sp);
             (head, tail.get(1..))
@@ -140,30 +248,35 @@ fn split_sp(arg: &[u8]) -> (&[u8], Option<&[u8]>) {
     }
 }
 
+/// A text or path argument as it is in the line: [`decode_text`], or, when `CLEAN` says the
+/// line holds no CR, LF or NUL (so there is nothing to decode or refuse), the bytes as they are.
+#[inline(always)]
+fn text<const CLEAN: bool>(a: &[u8]) -> Result<Bytes<'_>, CommandError> {
+    if CLEAN {
+        Ok(Cow::Borrowed(a))
+    } else {
+        decode_text(a)
+    }
+}
+
 /// A mandatory text or path argument: absent or empty is `MissingArgument`.
-fn required(arg: Option<&[u8]>) -> Result<Bytes<'_>, CommandError> {
+fn required<const CLEAN: bool>(arg: Option<&[u8]>) -> Result<Bytes<'_>, CommandError> {
     match arg {
         None | Some([]) => Err(CommandError::MissingArgument),
-        Some(a) => decode_text(a),
+        Some(a) => text::<CLEAN>(a),
     }
 }
 
 /// An optional text or path argument: absent or empty is `None`.
-fn optional(arg: Option<&[u8]>) -> Result<Option<Bytes<'_>>, CommandError> {
+fn optional<const CLEAN: bool>(arg: Option<&[u8]>) -> Result<Option<Bytes<'_>>, CommandError> {
     match arg {
         None | Some([]) => Ok(None),
-        Some(a) => decode_text(a).map(Some),
+        Some(a) => text::<CLEAN>(a).map(Some),
     }
 }
 
-/// A verb without argument: a lone trailing SP is tolerated, anything more is
-/// `UnexpectedArgument`.
-fn no_argument<'a>(arg: Option<&[u8]>, cmd: Command<'a>) -> Result<Command<'a>, CommandError> {
-    match arg {
-        None | Some([]) => Ok(cmd),
-        Some(_) => Err(CommandError::UnexpectedArgument),
-    }
-}
+// A verb without argument (`bare!` in `Command::decode`): a lone trailing SP is tolerated,
+// anything more is `UnexpectedArgument`.
 
 /// A typed argument that must be present (absent or empty is `MissingArgument`).
 fn present(arg: Option<&[u8]>) -> Result<&[u8], CommandError> {
@@ -246,10 +359,12 @@ fn parse_eprt(arg: &[u8]) -> Result<ExtendedAddr, CommandError> {
         return Err(invalid);
     };
     let af = parse_u64(af).map_err(|_| invalid)?;
-    let addr = std::str::from_utf8(addr).map_err(|_| invalid)?;
     let ip = match af {
-        1 => IpAddr::V4(addr.parse::<Ipv4Addr>().map_err(|_| invalid)?),
-        2 => IpAddr::V6(addr.parse::<Ipv6Addr>().map_err(|_| invalid)?),
+        1 => IpAddr::V4(parse_ipv4(addr).ok_or(invalid)?),
+        2 => {
+            let addr = std::str::from_utf8(addr).map_err(|_| invalid)?;
+            IpAddr::V6(addr.parse::<Ipv6Addr>().map_err(|_| invalid)?)
+        }
         _ => return Err(CommandError::UnsupportedParameter),
     };
     let port = match parse_u16(port) {
@@ -272,13 +387,13 @@ fn parse_epsv(arg: Option<&[u8]>) -> Result<EpsvArg, CommandError> {
 }
 
 /// `MFMT <time-val> SP <pathname>`.
-fn parse_mfmt(arg: Option<&[u8]>) -> Result<Command<'_>, CommandError> {
+fn parse_mfmt<const CLEAN: bool>(arg: Option<&[u8]>) -> Result<Command<'_>, CommandError> {
     let arg = present(arg)?;
     let (time, path) = split_sp(arg);
     let time = TimeVal::parse(time).ok_or(CommandError::InvalidArgument)?;
     Ok(Command::Mfmt {
         time,
-        path: required(path)?,
+        path: required::<CLEAN>(path)?,
     })
 }
 
@@ -312,97 +427,129 @@ impl<'a> Command<'a> {
     /// assert_eq!(Command::parse(b"PORT 1,2,3,300,4,1"), Err(CommandError::InvalidArgument));
     /// ```
     pub fn parse(line: &'a [u8]) -> Result<Command<'a>, CommandError> {
-        let (verb_bytes, arg) = split_verb(line)?;
-        let verb = Verb::lookup(verb_bytes);
-        Ok(match verb {
-            Verb::User => Command::User(required(arg)?),
-            Verb::Pass => Command::Pass(Secret::new(optional(arg)?.unwrap_or(Cow::Borrowed(&[])))),
-            Verb::Acct => Command::Acct(Secret::new(required(arg)?)),
-            Verb::Cwd => Command::Cwd(required(arg)?),
-            Verb::Xcwd => Command::Xcwd(required(arg)?),
-            Verb::Cdup => return no_argument(arg, Command::Cdup),
-            Verb::Xcup => return no_argument(arg, Command::Xcup),
-            Verb::Smnt => Command::Smnt(required(arg)?),
-            Verb::Rein => return no_argument(arg, Command::Rein),
-            Verb::Quit => return no_argument(arg, Command::Quit),
-            Verb::Port => Command::Port(parse_host_port(present(arg)?)?),
-            Verb::Pasv => return no_argument(arg, Command::Pasv),
-            Verb::Type => Command::Type(parse_type(present(arg)?)?),
-            Verb::Stru => Command::Stru(match letter(present(arg)?, b"FRP")? {
+        Command::decode::<false, _>(line, Ok, Err)
+    }
+
+    /// The body of [`Command::parse`]; `CLEAN` promises that `line` holds no CR, LF or NUL,
+    /// so text arguments need no check. Inlined into [`parse_command`], whose fast path knows
+    /// that, so the command is also built in place in its result.
+    #[inline(always)]
+    fn decode<const CLEAN: bool, R>(
+        line: &'a [u8],
+        ok: impl FnOnce(Command<'a>) -> R,
+        err: impl FnOnce(CommandError) -> R,
+    ) -> R {
+        // `?` for this function: an error goes to `err`.
+        macro_rules! t {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => return err(e),
+                }
+            };
+        }
+        let (verb, verb_bytes, arg) = t!(split_verb(line));
+        // Each arm hands its command to `ok` itself, so that the caller's result is written
+        // in place (building it in a temporary and copying it costs a store-forwarding stall).
+        macro_rules! bare {
+            ($cmd:expr) => {
+                match arg {
+                    None | Some([]) => ok($cmd),
+                    Some(_) => err(CommandError::UnexpectedArgument),
+                }
+            };
+        }
+        match verb {
+            Verb::User => ok(Command::User(t!(required::<CLEAN>(arg)))),
+            Verb::Pass => ok(Command::Pass(Secret::new(
+                t!(optional::<CLEAN>(arg)).unwrap_or(Cow::Borrowed(&[])),
+            ))),
+            Verb::Acct => ok(Command::Acct(Secret::new(t!(required::<CLEAN>(arg))))),
+            Verb::Cwd => ok(Command::Cwd(t!(required::<CLEAN>(arg)))),
+            Verb::Xcwd => ok(Command::Xcwd(t!(required::<CLEAN>(arg)))),
+            Verb::Cdup => bare!(Command::Cdup),
+            Verb::Xcup => bare!(Command::Xcup),
+            Verb::Smnt => ok(Command::Smnt(t!(required::<CLEAN>(arg)))),
+            Verb::Rein => bare!(Command::Rein),
+            Verb::Quit => bare!(Command::Quit),
+            Verb::Port => ok(Command::Port(t!(parse_host_port(t!(present(arg)))))),
+            Verb::Pasv => bare!(Command::Pasv),
+            Verb::Type => ok(Command::Type(t!(parse_type(t!(present(arg)))))),
+            Verb::Stru => ok(Command::Stru(match t!(letter(t!(present(arg)), b"FRP")) {
                 b'F' => Structure::File,
                 b'R' => Structure::Record,
                 _ => Structure::Page,
-            }),
-            Verb::Mode => Command::Mode(match letter(present(arg)?, b"SBCZ")? {
+            })),
+            Verb::Mode => ok(Command::Mode(match t!(letter(t!(present(arg)), b"SBCZ")) {
                 b'S' => TransferMode::Stream,
                 b'B' => TransferMode::Block,
                 b'C' => TransferMode::Compressed,
                 _ => TransferMode::Deflate,
-            }),
-            Verb::Retr => Command::Retr(required(arg)?),
-            Verb::Stor => Command::Stor(required(arg)?),
-            Verb::Stou => Command::Stou(optional(arg)?),
-            Verb::Appe => Command::Appe(required(arg)?),
-            Verb::Allo => parse_allo(present(arg)?)?,
-            Verb::Rest => Command::Rest(parse_u64(present(arg)?)?),
-            Verb::Rnfr => Command::Rnfr(required(arg)?),
-            Verb::Rnto => Command::Rnto(required(arg)?),
-            Verb::Abor => return no_argument(arg, Command::Abor),
-            Verb::Dele => Command::Dele(required(arg)?),
-            Verb::Rmd => Command::Rmd(required(arg)?),
-            Verb::Xrmd => Command::Xrmd(required(arg)?),
-            Verb::Mkd => Command::Mkd(required(arg)?),
-            Verb::Xmkd => Command::Xmkd(required(arg)?),
-            Verb::Pwd => return no_argument(arg, Command::Pwd),
-            Verb::Xpwd => return no_argument(arg, Command::Xpwd),
-            Verb::List => Command::List(optional(arg)?),
-            Verb::Nlst => Command::Nlst(optional(arg)?),
-            Verb::Site => Command::Site(required(arg)?),
-            Verb::Syst => return no_argument(arg, Command::Syst),
-            Verb::Stat => Command::Stat(optional(arg)?),
-            Verb::Help => Command::Help(optional(arg)?),
-            Verb::Noop => return no_argument(arg, Command::Noop),
-            Verb::Auth => Command::Auth(required(arg)?),
-            Verb::Adat => Command::Adat(required(arg)?),
-            Verb::Pbsz => Command::Pbsz(parse_u32(present(arg)?)?),
-            Verb::Prot => Command::Prot(match letter(present(arg)?, b"CSEP")? {
+            })),
+            Verb::Retr => ok(Command::Retr(t!(required::<CLEAN>(arg)))),
+            Verb::Stor => ok(Command::Stor(t!(required::<CLEAN>(arg)))),
+            Verb::Stou => ok(Command::Stou(t!(optional::<CLEAN>(arg)))),
+            Verb::Appe => ok(Command::Appe(t!(required::<CLEAN>(arg)))),
+            Verb::Allo => ok(t!(parse_allo(t!(present(arg))))),
+            Verb::Rest => ok(Command::Rest(t!(parse_u64(t!(present(arg)))))),
+            Verb::Rnfr => ok(Command::Rnfr(t!(required::<CLEAN>(arg)))),
+            Verb::Rnto => ok(Command::Rnto(t!(required::<CLEAN>(arg)))),
+            Verb::Abor => bare!(Command::Abor),
+            Verb::Dele => ok(Command::Dele(t!(required::<CLEAN>(arg)))),
+            Verb::Rmd => ok(Command::Rmd(t!(required::<CLEAN>(arg)))),
+            Verb::Xrmd => ok(Command::Xrmd(t!(required::<CLEAN>(arg)))),
+            Verb::Mkd => ok(Command::Mkd(t!(required::<CLEAN>(arg)))),
+            Verb::Xmkd => ok(Command::Xmkd(t!(required::<CLEAN>(arg)))),
+            Verb::Pwd => bare!(Command::Pwd),
+            Verb::Xpwd => bare!(Command::Xpwd),
+            Verb::List => ok(Command::List(t!(optional::<CLEAN>(arg)))),
+            Verb::Nlst => ok(Command::Nlst(t!(optional::<CLEAN>(arg)))),
+            Verb::Site => ok(Command::Site(t!(required::<CLEAN>(arg)))),
+            Verb::Syst => bare!(Command::Syst),
+            Verb::Stat => ok(Command::Stat(t!(optional::<CLEAN>(arg)))),
+            Verb::Help => ok(Command::Help(t!(optional::<CLEAN>(arg)))),
+            Verb::Noop => bare!(Command::Noop),
+            Verb::Auth => ok(Command::Auth(t!(required::<CLEAN>(arg)))),
+            Verb::Adat => ok(Command::Adat(t!(required::<CLEAN>(arg)))),
+            Verb::Pbsz => ok(Command::Pbsz(t!(parse_u32(t!(present(arg)))))),
+            Verb::Prot => ok(Command::Prot(match t!(letter(t!(present(arg)), b"CSEP")) {
                 b'C' => ProtectionLevel::Clear,
                 b'S' => ProtectionLevel::Safe,
                 b'E' => ProtectionLevel::Confidential,
                 _ => ProtectionLevel::Private,
-            }),
-            Verb::Ccc => return no_argument(arg, Command::Ccc),
-            Verb::Mic => Command::Mic(required(arg)?),
-            Verb::Conf => Command::Conf(required(arg)?),
-            Verb::Enc => Command::Enc(required(arg)?),
-            Verb::Feat => return no_argument(arg, Command::Feat),
-            Verb::Opts => Command::Opts(required(arg)?),
-            Verb::Eprt => Command::Eprt(parse_eprt(present(arg)?)?),
-            Verb::Epsv => Command::Epsv(parse_epsv(arg)?),
-            Verb::Size => Command::Size(required(arg)?),
-            Verb::Mdtm => Command::Mdtm(required(arg)?),
-            Verb::Mlst => Command::Mlst(optional(arg)?),
-            Verb::Mlsd => Command::Mlsd(optional(arg)?),
+            })),
+            Verb::Ccc => bare!(Command::Ccc),
+            Verb::Mic => ok(Command::Mic(t!(required::<CLEAN>(arg)))),
+            Verb::Conf => ok(Command::Conf(t!(required::<CLEAN>(arg)))),
+            Verb::Enc => ok(Command::Enc(t!(required::<CLEAN>(arg)))),
+            Verb::Feat => bare!(Command::Feat),
+            Verb::Opts => ok(Command::Opts(t!(required::<CLEAN>(arg)))),
+            Verb::Eprt => ok(Command::Eprt(t!(parse_eprt(t!(present(arg)))))),
+            Verb::Epsv => ok(Command::Epsv(t!(parse_epsv(arg)))),
+            Verb::Size => ok(Command::Size(t!(required::<CLEAN>(arg)))),
+            Verb::Mdtm => ok(Command::Mdtm(t!(required::<CLEAN>(arg)))),
+            Verb::Mlst => ok(Command::Mlst(t!(optional::<CLEAN>(arg)))),
+            Verb::Mlsd => ok(Command::Mlsd(t!(optional::<CLEAN>(arg)))),
             Verb::Lang => {
-                let tag = optional(arg)?;
+                let tag = t!(optional::<CLEAN>(arg));
                 if tag.as_deref().is_some_and(|t| !is_lang_tag(t)) {
-                    return Err(CommandError::InvalidArgument);
+                    return err(CommandError::InvalidArgument);
                 }
-                Command::Lang(tag)
+                ok(Command::Lang(tag))
             }
             Verb::Host => {
-                let host = required(arg)?;
+                let host = t!(required::<CLEAN>(arg));
                 if !is_host_name(&host) {
-                    return Err(CommandError::InvalidArgument);
+                    return err(CommandError::InvalidArgument);
                 }
-                Command::Host(host)
+                ok(Command::Host(host))
             }
-            Verb::Mfmt => parse_mfmt(arg)?,
-            Verb::Unknown => Command::Unknown {
+            Verb::Mfmt => ok(t!(parse_mfmt::<CLEAN>(arg))),
+            Verb::Unknown => ok(Command::Unknown {
                 verb: Cow::Borrowed(verb_bytes),
-                arg: optional(arg)?,
-            },
-        })
+                arg: t!(optional::<CLEAN>(arg)),
+            }),
+        }
     }
 }
 
@@ -414,6 +561,13 @@ pub(crate) fn line_limit(head: &[u8], limits: &Limits) -> usize {
     const SECURITY: [&[u8]; 10] = [
         b"ADAT ", b"MIC ", b"CONF ", b"ENC ", b"631 ", b"631-", b"632 ", b"632-", b"633 ", b"633-",
     ];
+    // Fast path: only these first bytes can start a security prefix (an empty head matches
+    // every prefix and takes the loop).
+    if let Some(&first) = head.first() {
+        if !matches!(first.to_ascii_uppercase(), b'A' | b'M' | b'C' | b'E' | b'6') {
+            return limits.max_line;
+        }
+    }
     for prefix in SECURITY {
         let n = head.len().min(prefix.len());
         // cannot fire: n is at most the length of both slices.
@@ -453,18 +607,38 @@ pub fn parse_command<'b>(
     buf: &'b [u8],
     limits: &Limits,
 ) -> Result<Status<(usize, Command<'b>)>, StreamError> {
-    let limit = line_limit(buf, limits);
+    // Every line no longer than both limits is within its own: only longer ones need to know
+    // which limit applies.
+    let within = limits.max_line.min(limits.max_security_line);
+    // Fast path, one pass: the first byte below 0x0E is the CR of a CRLF, so the line holds no
+    // CR, LF or NUL and its text arguments need no second look.
+    if let Some(end) = find_control(buf) {
+        if end <= within && buf.get(end..end + 2) == Some(b"\r\n") {
+            let consumed = end + 2;
+            // cannot fire: buf has a CR at index end.
+            return Command::decode::<true, _>(
+                &buf[..end],
+                |cmd| Ok(Status::Complete((consumed, cmd))),
+                |error| Err(StreamError::Command { error, consumed }),
+            );
+        }
+    }
     let Some(end) = find_crlf(buf) else {
         // A trailing CR may be the first half of the line end.
         let content = buf.len() - usize::from(buf.last() == Some(&b'\r'));
-        return if content > limit {
-            Err(StreamError::Frame(FrameError::LineTooLong { limit }))
-        } else {
-            Ok(Status::Partial)
-        };
+        if content > within {
+            let limit = line_limit(buf, limits);
+            if content > limit {
+                return Err(StreamError::Frame(FrameError::LineTooLong { limit }));
+            }
+        }
+        return Ok(Status::Partial);
     };
-    if end > limit {
-        return Err(StreamError::Frame(FrameError::LineTooLong { limit }));
+    if end > within {
+        let limit = line_limit(buf, limits);
+        if end > limit {
+            return Err(StreamError::Frame(FrameError::LineTooLong { limit }));
+        }
     }
     let consumed = end + 2;
     // cannot fire: find_crlf returns the index of a CR that has an LF after it.
@@ -477,7 +651,7 @@ pub fn parse_command<'b>(
 /// The index of the CR of the first CRLF in `buf`.
 fn find_crlf(buf: &[u8]) -> Option<usize> {
     let mut from = 0;
-    while let Some(i) = buf.get(from..).and_then(|rest| memchr::memchr(b'\n', rest)) {
+    while let Some(i) = buf.get(from..).and_then(find_lf) {
         let lf = from + i;
         if lf > 0 && buf.get(lf - 1) == Some(&b'\r') {
             return Some(lf - 1);

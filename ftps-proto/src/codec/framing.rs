@@ -163,14 +163,68 @@ impl fmt::Debug for LineBuffer {
     }
 }
 
+/// The index of the first LF in `data`.
+///
+/// Control lines are short, so the first 64 bytes are searched 8 at a time in a `u64` (no call,
+/// no vector set-up); a longer line continues with `memchr`.
+pub(crate) fn find_lf(data: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut from = 0;
+    while from < 64 {
+        let Some(word) = data.get(from..from + 8) else {
+            break;
+        };
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break; // cannot happen: the slice has 8 bytes.
+        };
+        // A byte of `x` is 0 where the word has an LF; the lowest flagged byte is exact
+        // (a borrow only carries upward from a zero byte).
+        let x = u64::from_le_bytes(word) ^ LFS;
+        let hits = x.wrapping_sub(ONES) & !x & HIGHS;
+        if hits != 0 {
+            return Some(from + (hits.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    let rest = data.get(from..)?;
+    memchr::memchr(b'\n', rest).map(|i| from + i)
+}
+
+/// The index of the first byte below 0x0E (NUL, TAB, LF, CR and the like) in the first 64 bytes
+/// of `data`, searched 8 at a time in a `u64` as [`find_lf`] does; `None` if there is none
+/// there. A command line is usually clean up to its CRLF, so this finds the line end and proves
+/// the line free of CR, LF and NUL in one pass.
+pub(crate) fn find_control(data: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut from = 0;
+    while from < 64 {
+        let Some(word) = data.get(from..from + 8) else {
+            // Fewer than 8 bytes left.
+            let tail = data.get(from..)?;
+            return tail.iter().position(|&b| b < 0x0E).map(|i| from + i);
+        };
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            return None; // cannot happen: the slice has 8 bytes.
+        };
+        let x = u64::from_le_bytes(word);
+        // The lowest flagged byte is exactly the first byte below 0x0E (no borrow reaches it).
+        let hits = x.wrapping_sub(ONES * 0x0E) & !x & HIGHS;
+        if hits != 0 {
+            return Some(from + (hits.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    None
+}
+
 /// The index of the LF that ends the first line of `data`, if any. `prev_cr` tells whether the
 /// byte before `data` was a CR.
 fn find_end(data: &[u8], prev_cr: bool, ending: LineEnding) -> Option<usize> {
     let mut from = 0;
-    while let Some(i) = data
-        .get(from..)
-        .and_then(|rest| memchr::memchr(b'\n', rest))
-    {
+    while let Some(i) = data.get(from..).and_then(find_lf) {
         let lf = from + i;
         let cr = match lf.checked_sub(1) {
             Some(j) => data.get(j) == Some(&b'\r'),
@@ -180,6 +234,25 @@ fn find_end(data: &[u8], prev_cr: bool, ending: LineEnding) -> Option<usize> {
             return Some(lf);
         }
         from = lf + 1;
+    }
+    None
+}
+
+/// The index of the last LF in `data` that ends a line (see [`find_end`]), if any.
+fn find_last_end(data: &[u8], prev_cr: bool, ending: LineEnding) -> Option<usize> {
+    let mut upto = data.len();
+    while let Some(lf) = data
+        .get(..upto)
+        .and_then(|head| memchr::memrchr(b'\n', head))
+    {
+        let cr = match lf.checked_sub(1) {
+            Some(j) => data.get(j) == Some(&b'\r'),
+            None => prev_cr,
+        };
+        if cr || ending == LineEnding::CrlfOrLf {
+            return Some(lf);
+        }
+        upto = lf;
     }
     None
 }
@@ -384,6 +457,23 @@ impl LineBuffer {
             }
             let partial = self.buf.len() - self.line_start;
             let prev_cr = partial > 0 && self.buf.last() == Some(&b'\r');
+            // Fast path: a line that ends at index `lf` of `run` holds at most `partial + lf`
+            // bytes, and no line is held to less than `within`. So every line up to the last
+            // line end at or before `within - partial` is within its limit: store them all
+            // with one search and one copy.
+            let within = self.limits.max_line.min(self.limits.max_security_line);
+            if let Some(window) = within
+                .checked_sub(partial)
+                .and_then(|room| run.get(..run.len().min(room.saturating_add(1))))
+            {
+                if let Some(lf) = find_last_end(window, prev_cr, self.ending) {
+                    self.buf
+                        .extend_from_slice(run.get(..=lf).unwrap_or_default());
+                    self.line_start = self.buf.len();
+                    run = run.get(lf + 1..).unwrap_or_default();
+                    continue;
+                }
+            }
             let limit = self.limit_for(run);
             match find_end(run, prev_cr, self.ending) {
                 Some(lf) => {

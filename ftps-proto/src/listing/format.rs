@@ -23,7 +23,8 @@ pub enum FileKind {
     ParentDir,
     /// A symbolic link; its target is [`FileInfo::link_target`].
     Symlink,
-    /// Anything else, with its `ls` type letter (`c`, `b`, `p`, `s`).
+    /// Anything else, with its `ls` type letter (`c`, `b`, `p`, `s`, `D`; `LIST` lines show `?`
+    /// for a letter `ls -l` parsers do not know).
     Other(u8),
 }
 
@@ -40,7 +41,9 @@ impl FileKind {
             FileKind::File => b'-',
             FileKind::Directory | FileKind::CurrentDir | FileKind::ParentDir => b'd',
             FileKind::Symlink => b'l',
-            FileKind::Other(c) if c.is_ascii_graphic() => c,
+            // A letter the `LIST` parser reads back as "other" (not `-`, `d` or `l`); `?`
+            // for any other, so the line always parses.
+            FileKind::Other(c) if super::unix::TYPE_LETTERS.contains(&c) && !b"-dl".contains(&c) => c,
             FileKind::Other(_) => b'?',
         }
     }

@@ -30,6 +30,10 @@ pub(crate) fn is_total_line(line: &[u8]) -> bool {
         }
 }
 
+/// The type letters of an `ls -l` permission column: file, directory, link, character and
+/// block device, FIFO, socket, door, and `?` (GNU `ls` for a type it does not know).
+pub(crate) const TYPE_LETTERS: &[u8] = b"-dlcbpsD?";
+
 /// Whether `tok` is an `ls -l` permission column: a type letter, nine permission letters,
 /// and maybe one of `+` (ACL), `@` (extended attributes), `.` (security context).
 fn is_permissions(tok: &[u8]) -> bool {
@@ -37,7 +41,7 @@ fn is_permissions(tok: &[u8]) -> bool {
         return false;
     };
     let (bits, extra) = rest.split_at(rest.len().min(9));
-    b"-dlcbpsD".contains(&kind)
+    TYPE_LETTERS.contains(&kind)
         && bits.len() == 9
         && bits.iter().all(|b| b"rwxsStTlL-".contains(b))
         && matches!(extra, [] | [b'+' | b'@' | b'.'])

@@ -278,10 +278,19 @@ impl ServerSession {
         Ok(())
     }
 
-    /// The server is going down: `421`, every data connection closed, then `Close`.
+    /// The server is going down: `421`, every data connection closed, then `Close` (only
+    /// `Close` while a TLS handshake or close_notify is under way: nothing can be sent then).
     pub fn shutdown(&mut self, _now: Instant) {
-        if matches!(self.conn, Conn::Closed) {
-            return;
+        match self.conn {
+            Conn::Closed => return,
+            Conn::Handshake { .. } | Conn::Stopping { .. } => {
+                // Nothing can be sent while the TLS layer is changing (T4217-SRVFAIL): close.
+                self.drop_data();
+                self.conn = Conn::Closed;
+                self.out.push(Item::Close(CloseReason::Shutdown));
+                return;
+            }
+            Conn::Delayed { .. } | Conn::Open => {}
         }
         self.close_with(
             ReplyCode::C421,

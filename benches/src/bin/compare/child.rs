@@ -1,0 +1,194 @@
+//! Server child processes: this program re-executed as `compare serve KIND ...`, announced
+//! ports read with a time limit, RSS read from `/proc`, and the child always killed on drop.
+//!
+//! A child also exits by itself when its standard input closes, so it cannot outlive this
+//! process even when this one is killed.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::fixture::Fixture;
+use crate::serve::SUBCOMMAND;
+use crate::Result;
+
+/// How long a child may take to announce its ports.
+const READY_LIMIT: Duration = Duration::from_secs(30);
+
+/// The servers a child can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    /// Our tokio server (`ftps_proto_tokio::server::Server`, `LocalFs`).
+    OursTokio,
+    /// Our std server (`ftps_proto_std::server::Server`, `LocalFs`).
+    OursStd,
+    /// libunftp with its filesystem backend (unftp-sbe-fs).
+    Libunftp,
+    /// The raw copy endpoints: a TCP and a tokio-rustls listener.
+    Raw,
+}
+
+impl ServerKind {
+    /// The name on the `serve` command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerKind::OursTokio => "ours-tokio",
+            ServerKind::OursStd => "ours-std",
+            ServerKind::Libunftp => "libunftp",
+            ServerKind::Raw => "raw",
+        }
+    }
+
+    /// The inverse of [`ServerKind::name`].
+    pub fn parse(name: &str) -> Option<ServerKind> {
+        [
+            ServerKind::OursTokio,
+            ServerKind::OursStd,
+            ServerKind::Libunftp,
+            ServerKind::Raw,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+
+    /// The name in the tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            ServerKind::OursTokio => "ours tokio",
+            ServerKind::OursStd => "ours std",
+            ServerKind::Libunftp => "libunftp",
+            ServerKind::Raw => "raw",
+        }
+    }
+}
+
+/// A running server child. Dropping it kills the process and reaps it.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: Child,
+    /// Kept open: the child exits when it closes.
+    _stdin: Option<ChildStdin>,
+    ports: Vec<u16>,
+}
+
+impl ServerProcess {
+    /// Starts a `kind` server on the fixture's directory and waits (bounded) for its ports.
+    pub fn spawn(kind: ServerKind, fixture: &Fixture) -> Result<ServerProcess> {
+        let exe = std::env::current_exe()?;
+        let mut child = Command::new(exe)
+            .arg(SUBCOMMAND)
+            .arg(kind.name())
+            .arg(&fixture.root)
+            .arg(&fixture.cert_path)
+            .arg(&fixture.key_path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdout = child.stdout.take();
+        let stdin = child.stdin.take();
+        // From here on, every exit path kills the child (drop).
+        let mut process = ServerProcess {
+            child,
+            _stdin: stdin,
+            ports: Vec::new(),
+        };
+        let stdout = stdout.ok_or("child stdout not captured")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+            let _ = tx.send(read);
+        });
+        let line = match rx.recv_timeout(READY_LIMIT) {
+            Ok(read) => read?,
+            Err(_) => return Err(format!("{} server did not start in time", kind.name()).into()),
+        };
+        process.ports = parse_ready(&line)
+            .ok_or_else(|| format!("{} server: unexpected first line {line:?}", kind.name()))?;
+        Ok(process)
+    }
+
+    /// The first announced port (the control port).
+    pub fn port(&self) -> u16 {
+        self.ports.first().copied().unwrap_or(0)
+    }
+
+    /// The second announced port (the raw server's TLS port).
+    pub fn second_port(&self) -> u16 {
+        self.ports.get(1).copied().unwrap_or(0)
+    }
+
+    /// The resident set size of the child, KiB.
+    pub fn rss_kib(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        vm_rss_kib(&status).ok_or_else(|| "no VmRSS line in /proc/PID/status".into())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Parses `READY port [port]`.
+fn parse_ready(line: &str) -> Option<Vec<u16>> {
+    let mut words = line.split_whitespace();
+    if words.next()? != "READY" {
+        return None;
+    }
+    let ports: Vec<u16> = words
+        .map(str::parse)
+        .collect::<std::result::Result<_, _>>()
+        .ok()?;
+    (!ports.is_empty()).then_some(ports)
+}
+
+/// The `VmRSS:` value of a `/proc/PID/status` text, KiB.
+pub fn vm_rss_kib(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let mut words = line.split_whitespace().skip(1);
+    let value: u64 = words.next()?.parse().ok()?;
+    match words.next() {
+        Some("kB") | None => Some(value),
+        Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_line_gives_the_ports() {
+        assert_eq!(parse_ready("READY 2121\n"), Some(vec![2121]));
+        assert_eq!(parse_ready("READY 1 65535"), Some(vec![1, 65535]));
+        assert_eq!(parse_ready("READY\n"), None);
+        assert_eq!(parse_ready("READY 70000"), None);
+        assert_eq!(parse_ready("error: bind"), None);
+    }
+
+    #[test]
+    fn vm_rss_is_read_in_kib() {
+        let status = "Name:\tx\nVmPeak:\t  9000 kB\nVmRSS:\t    5012 kB\nThreads:\t3\n";
+        assert_eq!(vm_rss_kib(status), Some(5012));
+        assert_eq!(vm_rss_kib("VmRSS:\t12 MB\n"), None);
+        assert_eq!(vm_rss_kib("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn kinds_round_trip_their_names() {
+        for kind in [
+            ServerKind::OursTokio,
+            ServerKind::OursStd,
+            ServerKind::Libunftp,
+            ServerKind::Raw,
+        ] {
+            assert_eq!(ServerKind::parse(kind.name()), Some(kind));
+        }
+        assert_eq!(ServerKind::parse("vsftpd"), None);
+    }
+}

@@ -1,0 +1,519 @@
+//! Data-connection threads shared by the client and server drivers: one thread per
+//! [`DataId`] that accepts or connects, runs the TLS handshake in the FTP role, reports
+//! [`DataEvent`]s on a channel, and waits for `Start`/`Reject` before it hands the stream to a
+//! job.
+//!
+//! Blocking threads cannot be aborted, so each one is cancelled by closing its socket: the
+//! driver keeps a clone of every data socket (and a flag the accept loop checks) and
+//! [`DataTasks::close`] shuts them down, which ends any blocked read, write or handshake at
+//! once.
+//!
+//! As the TLS server, a thread reads the ClientHello first, then waits (at most the data
+//! accept timeout) until the driver tells it the transfer's direction, and answers with the
+//! config [`SessionTls::data_config_for`] picks for it (TLS 1.3 tickets on downloads only).
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ftps_proto::session::{DataAction, DataError, DataEvent, DataId, DataTls};
+use rustls::pki_types::ServerName;
+use rustls::HandshakeKind;
+use tracing::debug;
+
+use crate::data::{bind_listener, connect};
+use crate::stream::{accept_tls_with, connect_tls, read_client_hello, FtpStream};
+use crate::support::tls::{DataDirection, SessionTls};
+
+/// Longest pause between two polls of a listener that has no connection yet.
+const ACCEPT_POLL_MAX: Duration = Duration::from_millis(20);
+
+/// Most directions remembered for data connections not opened yet.
+const MAX_PENDING_DIRECTIONS: usize = 16;
+
+/// The TLS role this side plays on data connections.
+#[derive(Clone)]
+pub(crate) enum DataTlsRole {
+    /// The FTP server: TLS server with the control session's data configs (chosen by
+    /// direction).
+    Server(SessionTls),
+    /// The FTP client: TLS client with the shared config, under the control connection's
+    /// server name (so the control session is offered for resumption).
+    Client(Arc<rustls::ClientConfig>, ServerName<'static>),
+    /// No TLS is available: a data connection that must be TLS fails.
+    Unavailable,
+}
+
+/// The TLS details the core wants of a finished data handshake.
+fn tls_details(kind: Option<HandshakeKind>) -> Option<DataTls> {
+    // The server configs are private to this control session (see
+    // `crate::support::tls::SessionTls`): "resumed" means resumed one of its sessions.
+    Some(DataTls {
+        resumed_control_session: SessionTls::resumed_this_session(kind),
+    })
+}
+
+enum Cmd<J> {
+    /// The transfer's direction is known (server: picks the data TLS config).
+    Direction(DataDirection),
+    Start(J),
+    Reject,
+}
+
+/// How the driver stops one data thread: a flag for the accept loop, and a clone of the
+/// current socket to shut down.
+#[derive(Default)]
+struct Cancel {
+    cancelled: AtomicBool,
+    socket: Mutex<Option<TcpStream>>,
+}
+
+impl Cancel {
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        let mut socket = self.socket.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tcp) = socket.take() {
+            let _ = tcp.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Shuts down and forgets the current socket (an abandoned connection: rejected, or its
+    /// handshake failed), so the clone kept here does not hold it open.
+    fn release(&self) {
+        let mut socket = self.socket.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tcp) = socket.take() {
+            let _ = tcp.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Remembers `tcp` so that [`Cancel::cancel`] can shut it down; `false` (and the socket
+    /// shut down) when cancelled already.
+    fn register(&self, tcp: &TcpStream) -> bool {
+        let mut socket = self.socket.lock().unwrap_or_else(|p| p.into_inner());
+        if self.is_cancelled() {
+            let _ = tcp.shutdown(Shutdown::Both);
+            return false;
+        }
+        *socket = tcp.try_clone().ok();
+        true
+    }
+}
+
+struct Task<J> {
+    cmd: Sender<Cmd<J>>,
+    cancel: Arc<Cancel>,
+    join: JoinHandle<()>,
+}
+
+/// The data-connection threads of one control session. Events come back through
+/// [`DataTasks::try_event`].
+pub(crate) struct DataTasks<J> {
+    events_tx: Sender<(DataId, DataEvent)>,
+    events_rx: Receiver<(DataId, DataEvent)>,
+    tasks: HashMap<DataId, Task<J>>,
+    /// Directions named before their thread exists (active mode connects after the request).
+    directions: HashMap<DataId, DataDirection>,
+    role: DataTlsRole,
+    handshake_limit: Duration,
+    accept_limit: Duration,
+}
+
+impl<J: Send + 'static> DataTasks<J> {
+    /// `handshake_limit` bounds each TLS handshake; `accept_limit` bounds the wait for a
+    /// transfer's direction after the ClientHello (server role).
+    pub(crate) fn new(
+        role: DataTlsRole,
+        handshake_limit: Duration,
+        accept_limit: Duration,
+    ) -> Self {
+        let (events_tx, events_rx) = mpsc::channel();
+        DataTasks {
+            events_tx,
+            events_rx,
+            tasks: HashMap::new(),
+            directions: HashMap::new(),
+            role,
+            handshake_limit,
+            accept_limit,
+        }
+    }
+
+    /// Tells data connection `id` which way its transfer goes (from the core's request).
+    pub(crate) fn set_direction(&mut self, id: DataId, direction: DataDirection) {
+        if let Some(task) = self.tasks.get(&id) {
+            let _ = task.cmd.send(Cmd::Direction(direction));
+            return;
+        }
+        if self.directions.len() >= MAX_PENDING_DIRECTIONS {
+            self.directions.clear();
+        }
+        self.directions.insert(id, direction);
+    }
+
+    /// The next pending event of any data connection, without waiting.
+    pub(crate) fn try_event(&mut self) -> Option<(DataId, DataEvent)> {
+        // The set holds a sender itself: never disconnected, only empty.
+        self.events_rx.try_recv().ok()
+    }
+
+    /// Whether some data thread is still running (events may still come).
+    pub(crate) fn busy(&mut self) -> bool {
+        self.tasks.retain(|_, t| !t.join.is_finished());
+        !self.tasks.is_empty()
+    }
+
+    /// Carries out a [`DataAction`]. `Start` needs the job (taken from `job` when the action is
+    /// `Start`); `run` moves the bytes on the data thread and returns the final event, if any.
+    pub(crate) fn act<F>(
+        &mut self,
+        action: DataAction,
+        job: impl FnOnce(DataId) -> Option<J>,
+        run: F,
+    ) where
+        F: FnOnce(FtpStream, J, Progress) -> Option<DataEvent> + Send + 'static,
+    {
+        match action {
+            DataAction::Listen {
+                id,
+                ip,
+                ports,
+                protection,
+            } => {
+                // Bound here, so `Listening` is reported at once.
+                let listener = match bind_listener(ip, ports.as_ref()) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        debug!(data = id.get(), error = %e, "data listen failed");
+                        self.report(id, DataEvent::Failed(DataError::ListenFailed));
+                        return;
+                    }
+                };
+                match listener.local_addr() {
+                    Ok(addr) => self.report(id, DataEvent::Listening { addr }),
+                    Err(_) => {
+                        self.report(id, DataEvent::Failed(DataError::ListenFailed));
+                        return;
+                    }
+                }
+                let (ctx, cmd_tx, cmd_rx) = self.task_context(id);
+                let cancel = ctx.cancel.clone();
+                let spawned = std::thread::Builder::new()
+                    .name(format!("ftps-data-{}", id.get()))
+                    .spawn(move || ctx.accept_loop(listener, protection.tls, cmd_rx, run));
+                self.insert(id, cmd_tx, cancel, spawned);
+            }
+            DataAction::Connect {
+                id,
+                addr,
+                protection,
+            } => {
+                let (ctx, cmd_tx, cmd_rx) = self.task_context(id);
+                let cancel = ctx.cancel.clone();
+                let spawned = std::thread::Builder::new()
+                    .name(format!("ftps-data-{}", id.get()))
+                    .spawn(move || ctx.connect_once(addr, protection.tls, cmd_rx, run));
+                self.insert(id, cmd_tx, cancel, spawned);
+            }
+            DataAction::Start { id } => {
+                let sent = match (self.tasks.get(&id), job(id)) {
+                    (Some(task), Some(j)) => task.cmd.send(Cmd::Start(j)).is_ok(),
+                    _ => false,
+                };
+                if !sent {
+                    self.report(id, DataEvent::Failed(DataError::Broken));
+                }
+            }
+            DataAction::Reject { id } => {
+                if let Some(task) = self.tasks.get(&id) {
+                    let _ = task.cmd.send(Cmd::Reject);
+                }
+            }
+            DataAction::Close { id } => self.close(id),
+            _ => {}
+        }
+    }
+
+    fn report(&self, id: DataId, event: DataEvent) {
+        let _ = self.events_tx.send((id, event));
+    }
+
+    fn task_context(&self, id: DataId) -> (TaskContext, Sender<Cmd<J>>, Receiver<Cmd<J>>) {
+        let (cmd_tx, cmd_rx) = mpsc::channel();
+        let ctx = TaskContext {
+            id,
+            events: self.events_tx.clone(),
+            role: self.role.clone(),
+            limit: self.handshake_limit,
+            accept_limit: self.accept_limit,
+            cancel: Arc::new(Cancel::default()),
+        };
+        (ctx, cmd_tx, cmd_rx)
+    }
+
+    fn insert(
+        &mut self,
+        id: DataId,
+        cmd: Sender<Cmd<J>>,
+        cancel: Arc<Cancel>,
+        spawned: io::Result<JoinHandle<()>>,
+    ) {
+        let join = match spawned {
+            Ok(join) => join,
+            Err(e) => {
+                debug!(data = id.get(), error = %e, "cannot start a data thread");
+                self.report(id, DataEvent::Failed(DataError::Broken));
+                return;
+            }
+        };
+        if let Some(direction) = self.directions.remove(&id) {
+            let _ = cmd.send(Cmd::Direction(direction));
+        }
+        if let Some(old) = self.tasks.insert(id, Task { cmd, cancel, join }) {
+            old.cancel.cancel();
+        }
+        // Forget finished threads so the map stays small.
+        self.tasks.retain(|_, t| !t.join.is_finished());
+    }
+
+    /// Stops a data connection: its sockets are shut down, its thread ends on its own.
+    pub(crate) fn close(&mut self, id: DataId) {
+        self.directions.remove(&id);
+        if let Some(task) = self.tasks.remove(&id) {
+            task.cancel.cancel();
+        }
+    }
+
+    /// Stops every data connection.
+    pub(crate) fn close_all(&mut self) {
+        for (_, task) in self.tasks.drain() {
+            task.cancel.cancel();
+        }
+    }
+}
+
+impl<J> Drop for DataTasks<J> {
+    fn drop(&mut self) {
+        for (_, task) in self.tasks.drain() {
+            task.cancel.cancel();
+        }
+    }
+}
+
+struct TaskContext {
+    id: DataId,
+    events: Sender<(DataId, DataEvent)>,
+    role: DataTlsRole,
+    limit: Duration,
+    accept_limit: Duration,
+    cancel: Arc<Cancel>,
+}
+
+/// Reports [`DataEvent::Progress`] at most once a second.
+pub(crate) struct Progress {
+    id: DataId,
+    events: Sender<(DataId, DataEvent)>,
+    last: Instant,
+}
+
+impl Progress {
+    /// Notes the running total; sends it when a second has passed since the last report.
+    pub(crate) fn report(&mut self, bytes: u64) {
+        let now = Instant::now();
+        if now.duration_since(self.last) >= Duration::from_secs(1) {
+            self.last = now;
+            let _ = self.events.send((self.id, DataEvent::Progress { bytes }));
+        }
+    }
+}
+
+impl TaskContext {
+    fn progress(&self) -> Progress {
+        Progress {
+            id: self.id,
+            events: self.events.clone(),
+            last: Instant::now(),
+        }
+    }
+
+    fn send(&self, event: DataEvent) {
+        let _ = self.events.send((self.id, event));
+    }
+
+    /// Accepts connections until one is started (or the task is cancelled).
+    fn accept_loop<J, F>(self, listener: TcpListener, tls: bool, cmd_rx: Receiver<Cmd<J>>, run: F)
+    where
+        F: FnOnce(FtpStream, J, Progress) -> Option<DataEvent>,
+    {
+        if listener.set_nonblocking(true).is_err() {
+            self.send(DataEvent::Failed(DataError::ListenFailed));
+            return;
+        }
+        let mut pause = Duration::from_millis(1);
+        let mut direction = None;
+        while !self.cancel.is_cancelled() {
+            let (tcp, peer) = match listener.accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(ACCEPT_POLL_MAX);
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            pause = Duration::from_millis(1);
+            if tcp.set_nonblocking(false).is_err() || !self.cancel.register(&tcp) {
+                continue;
+            }
+            let _ = tcp.set_nodelay(true);
+            if let Some((stream, job)) = self.established(tcp, peer, tls, &cmd_rx, &mut direction) {
+                drop(listener);
+                if let Some(event) = run(stream, job, self.progress()) {
+                    self.send(event);
+                }
+                return;
+            }
+        }
+    }
+
+    /// Connects, then hands the stream to `run` once started.
+    fn connect_once<J, F>(self, addr: SocketAddr, tls: bool, cmd_rx: Receiver<Cmd<J>>, run: F)
+    where
+        F: FnOnce(FtpStream, J, Progress) -> Option<DataEvent>,
+    {
+        let tcp = match connect(addr, self.limit) {
+            Ok(tcp) => tcp,
+            Err(e) => {
+                debug!(data = self.id.get(), %addr, error = %e, "data connect failed");
+                self.send(DataEvent::Failed(DataError::ConnectFailed));
+                return;
+            }
+        };
+        if !self.cancel.register(&tcp) {
+            return;
+        }
+        let mut direction = None;
+        if let Some((stream, job)) = self.established(tcp, addr, tls, &cmd_rx, &mut direction) {
+            if let Some(event) = run(stream, job, self.progress()) {
+                self.send(event);
+            }
+        }
+    }
+
+    /// Secures a fresh connection, reports it, and waits for the verdict: the stream and the
+    /// job on `Start`, `None` on `Reject` (or a failed handshake, or the task closed).
+    /// `direction` keeps the transfer's direction across the connections a listener accepts.
+    fn established<J>(
+        &self,
+        tcp: TcpStream,
+        peer: SocketAddr,
+        tls: bool,
+        cmd_rx: &Receiver<Cmd<J>>,
+        direction: &mut Option<DataDirection>,
+    ) -> Option<(FtpStream, J)> {
+        let secured = if tls {
+            self.secure(tcp, cmd_rx, direction)
+        } else {
+            Ok(Some((FtpStream::Plain(tcp), None)))
+        };
+        let (stream, tls_info) = match secured {
+            Ok(Some(x)) => x,
+            Ok(None) => {
+                self.cancel.release();
+                return None;
+            }
+            Err(e) => {
+                self.cancel.release();
+                debug!(data = self.id.get(), %peer, "data TLS handshake failed");
+                if !self.cancel.is_cancelled() {
+                    self.send(DataEvent::Failed(e));
+                }
+                return None;
+            }
+        };
+        self.send(DataEvent::Connected {
+            peer,
+            tls: tls_info,
+        });
+        // The driver always answers (Start, Reject or Close, which drops the sender).
+        loop {
+            match cmd_rx.recv() {
+                Ok(Cmd::Start(job)) => return Some((stream, job)),
+                Ok(Cmd::Direction(d)) => *direction = Some(d),
+                Ok(Cmd::Reject) | Err(_) => {
+                    self.cancel.release();
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Runs the TLS handshake in this side's role. `Ok(None)`: the connection was rejected
+    /// (or the task closed) while the server waited for the transfer's direction.
+    fn secure<J>(
+        &self,
+        mut tcp: TcpStream,
+        cmd_rx: &Receiver<Cmd<J>>,
+        direction: &mut Option<DataDirection>,
+    ) -> Result<Option<(FtpStream, Option<DataTls>)>, DataError> {
+        match &self.role {
+            DataTlsRole::Server(session) => {
+                let hello =
+                    read_client_hello(&mut tcp, self.limit).map_err(|_| DataError::TlsFailed)?;
+                let chosen = match *direction {
+                    Some(d) => d,
+                    None => match self.wait_direction(cmd_rx)? {
+                        Some(d) => d,
+                        None => return Ok(None),
+                    },
+                };
+                *direction = Some(chosen);
+                let config = session.data_config_for(chosen);
+                let s = accept_tls_with(hello, config, tcp, self.limit)
+                    .map_err(|_| DataError::TlsFailed)?;
+                let kind = s.conn.handshake_kind();
+                Ok(Some((FtpStream::Server(Box::new(s)), tls_details(kind))))
+            }
+            DataTlsRole::Client(config, name) => {
+                let s = connect_tls(config.clone(), name.clone(), tcp, self.limit)
+                    .map_err(|_| DataError::TlsFailed)?;
+                let kind = s.conn.handshake_kind();
+                Ok(Some((FtpStream::Client(Box::new(s)), tls_details(kind))))
+            }
+            DataTlsRole::Unavailable => Err(DataError::TlsFailed),
+        }
+    }
+
+    /// Waits for the transfer's direction (bounded by the accept limit); `Ok(None)` when the
+    /// connection is rejected (or the task closed) first.
+    fn wait_direction<J>(
+        &self,
+        cmd_rx: &Receiver<Cmd<J>>,
+    ) -> Result<Option<DataDirection>, DataError> {
+        let deadline = Instant::now() + self.accept_limit;
+        loop {
+            let Some(left) = crate::stream::remaining(deadline) else {
+                debug!(
+                    data = self.id.get(),
+                    "no transfer named this data connection in time"
+                );
+                return Err(DataError::TlsFailed);
+            };
+            match cmd_rx.recv_timeout(left) {
+                Ok(Cmd::Direction(d)) => return Ok(Some(d)),
+                // cannot happen: `Start` follows `Connected`, which is not sent yet.
+                Ok(Cmd::Start(_)) => continue,
+                Ok(Cmd::Reject) | Err(RecvTimeoutError::Disconnected) => return Ok(None),
+                Err(RecvTimeoutError::Timeout) => continue,
+            }
+        }
+    }
+}

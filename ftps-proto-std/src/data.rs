@@ -1,0 +1,381 @@
+//! Data connections: opening them (listen, accept, connect) and moving a transfer's bytes with
+//! one large buffer, close_notify at the end and truncation detection.
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::ops::RangeInclusive;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use ftps_proto::ascii::{AsciiDecoder, AsciiEncoder};
+use ftps_proto::session::DataError;
+
+use crate::stream::{is_timeout, remaining, FtpStream};
+
+/// Size of the buffer a transfer copies through (one per transfer, allocated once).
+pub const DATA_BUFFER: usize = 256 * 1024;
+
+/// How long the side that finished sending waits for the peer to close after its own
+/// close_notify (the peer may still have a TLS session ticket or its close_notify in flight).
+pub(crate) const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// Binds a listener on `ip`, on a port from `ports` (tried from a pseudo-random start, each
+/// at most once) or any free port.
+pub(crate) fn bind_listener(
+    ip: IpAddr,
+    ports: Option<&RangeInclusive<u16>>,
+) -> io::Result<TcpListener> {
+    let Some(range) = ports else {
+        return TcpListener::bind(SocketAddr::new(ip, 0));
+    };
+    let (lo, hi) = (*range.start(), *range.end());
+    if lo > hi {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "empty passive port range",
+        ));
+    }
+    let span = u32::from(hi - lo) + 1;
+    let start = pseudo_random() % span;
+    let mut last = io::Error::new(io::ErrorKind::AddrInUse, "no free port in range");
+    for i in 0..span {
+        // cannot overflow: the offset is below `span`, so lo + offset <= hi.
+        let port = lo + ((start + i) % span) as u16;
+        match TcpListener::bind(SocketAddr::new(ip, port)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// A cheap varying number for spreading passive ports (not for security).
+fn pseudo_random() -> u32 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mixed =
+        (u64::from(t) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    (mixed >> 32) as u32
+}
+
+/// Connects to `addr` within `limit`.
+pub(crate) fn connect(addr: SocketAddr, limit: Duration) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&addr, limit.max(Duration::from_millis(1)))?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+/// Where a transfer's failure came from, to pick the [`DataError`].
+#[derive(Debug)]
+pub(crate) enum CopyError {
+    /// The data connection broke or was truncated.
+    Data(DataError),
+    /// The local side (file, user reader/writer) failed.
+    Local(io::Error),
+}
+
+/// How a transfer's bytes are represented on the data connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Representation {
+    /// `TYPE I`: the bytes as they are (the default).
+    #[default]
+    Binary,
+    /// `TYPE A`: local LF line ends become CRLF on the wire and back
+    /// ([`ftps_proto::ascii`]).
+    Ascii,
+}
+
+impl Representation {
+    /// [`Representation::Ascii`] when `ascii`, else [`Representation::Binary`].
+    pub fn from_ascii(ascii: bool) -> Self {
+        if ascii {
+            Representation::Ascii
+        } else {
+            Representation::Binary
+        }
+    }
+}
+
+/// Sends everything `source` yields on `data` (converted to the network form in
+/// [`Representation::Ascii`]), then ends the stream properly: TLS
+/// close_notify and FIN, then reads until the peer closes (bounded by [`DRAIN_LIMIT`]) so that
+/// nothing the peer still sends (a TLS 1.3 session ticket, its close_notify) makes our close
+/// reset the connection before the peer has read everything.
+///
+/// Returns the bytes written on the data connection; `progress` is called with the running
+/// total after each chunk. The buffers are allocated once per transfer.
+pub(crate) fn send_stream<R>(
+    source: &mut R,
+    data: &mut FtpStream,
+    repr: Representation,
+    mut progress: impl FnMut(u64),
+) -> Result<u64, CopyError>
+where
+    R: Read + ?Sized,
+{
+    let mut buf = vec![0u8; DATA_BUFFER];
+    // The network form of a chunk is at most twice as long: no growth after this.
+    let mut wire = match repr {
+        Representation::Ascii => Vec::with_capacity(2 * DATA_BUFFER),
+        Representation::Binary => Vec::new(),
+    };
+    let mut encoder = AsciiEncoder::new();
+    let mut total: u64 = 0;
+    loop {
+        let n = match source.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CopyError::Local(e)),
+        };
+        // cannot fire: `read` returns at most `buf.len()`.
+        let chunk = buf.get(..n).unwrap_or_default();
+        let out: &[u8] = match repr {
+            Representation::Binary => chunk,
+            Representation::Ascii => {
+                wire.clear();
+                encoder.convert(chunk, &mut wire);
+                &wire
+            }
+        };
+        data.write_all(out)
+            .map_err(|_| CopyError::Data(DataError::Broken))?;
+        total += out.len() as u64;
+        progress(total);
+    }
+    finish_sending(data, &mut buf)?;
+    Ok(total)
+}
+
+/// Ends a stream we sent on: flush, close_notify + FIN, drain until the peer's close.
+pub(crate) fn finish_sending(data: &mut FtpStream, buf: &mut [u8]) -> Result<(), CopyError> {
+    data.flush()
+        .map_err(|_| CopyError::Data(DataError::Broken))?;
+    data.shutdown_write()
+        .map_err(|_| CopyError::Data(DataError::Broken))?;
+    // Whatever the peer does now (close_notify, FIN, reset, silence) the data is delivered.
+    let deadline = Instant::now() + DRAIN_LIMIT;
+    while let Some(left) = remaining(deadline) {
+        if data.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
+        match data.read(buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Receives the whole stream into `sink` (converted to local line ends in
+/// [`Representation::Ascii`]). Under TLS an end without close_notify is
+/// [`DataError::Truncated`]. After the end, answers with our own close_notify and FIN.
+///
+/// Returns the bytes read from the data connection.
+pub(crate) fn receive_stream<W>(
+    data: &mut FtpStream,
+    sink: &mut W,
+    repr: Representation,
+    mut progress: impl FnMut(u64),
+) -> Result<u64, CopyError>
+where
+    W: Write + ?Sized,
+{
+    let mut buf = vec![0u8; DATA_BUFFER];
+    // The local form of a chunk is at most one byte longer (a CR held from the last one).
+    let mut local = match repr {
+        Representation::Ascii => Vec::with_capacity(DATA_BUFFER + 1),
+        Representation::Binary => Vec::new(),
+    };
+    let mut decoder = AsciiDecoder::new();
+    let mut total: u64 = 0;
+    loop {
+        let n = match data.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CopyError::Data(read_error(data, &e))),
+        };
+        // cannot fire: `read` returns at most `buf.len()`.
+        let chunk = buf.get(..n).unwrap_or_default();
+        let out: &[u8] = match repr {
+            Representation::Binary => chunk,
+            Representation::Ascii => {
+                local.clear();
+                decoder.convert(chunk, &mut local);
+                &local
+            }
+        };
+        sink.write_all(out).map_err(CopyError::Local)?;
+        total += n as u64;
+        progress(total);
+    }
+    if repr == Representation::Ascii {
+        local.clear();
+        decoder.finish(&mut local);
+        sink.write_all(&local).map_err(CopyError::Local)?;
+    }
+    sink.flush().map_err(CopyError::Local)?;
+    data.close();
+    Ok(total)
+}
+
+/// The [`DataError`] of a failed data read: under TLS, the end of the TCP stream without
+/// close_notify is [`DataError::Truncated`]; anything else (reset, timeout) is
+/// [`DataError::Broken`].
+pub(crate) fn read_error(data: &FtpStream, e: &io::Error) -> DataError {
+    if data.is_tls() && e.kind() == io::ErrorKind::UnexpectedEof && !is_timeout(e) {
+        DataError::Truncated
+    } else {
+        DataError::Broken
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::{accept_tls, connect_tls};
+    use crate::support::cert::DemoCertificate;
+    use crate::support::tls::{ClientTls, ServerTls, ServerTlsOptions, ServerVerification};
+
+    const LIMIT: Duration = Duration::from_secs(10);
+
+    /// A TLS pair over loopback: (client side, server side).
+    fn tls_pair() -> (FtpStream, FtpStream) {
+        let demo = DemoCertificate::generate().unwrap();
+        let server = ServerTls::from_pem(
+            demo.cert_pem.as_bytes(),
+            demo.key_pem.as_bytes(),
+            ServerTlsOptions::default(),
+        )
+        .unwrap()
+        .session()
+        .unwrap();
+        let roots = crate::support::tls::certificates_from_pem(demo.cert_pem.as_bytes()).unwrap();
+        let client = ClientTls::new(ServerVerification::Roots(roots), None).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = server.data_config();
+        let accept = std::thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            accept_tls(config, tcp, LIMIT).unwrap()
+        });
+        let tcp = connect(addr, LIMIT).unwrap();
+        let name = client.server_name("localhost").unwrap();
+        let c = connect_tls(client.config(), name, tcp, LIMIT).unwrap();
+        let s = accept.join().unwrap();
+        (
+            FtpStream::Client(Box::new(c)),
+            FtpStream::Server(Box::new(s)),
+        )
+    }
+
+    // ADP-CLOSE: a sender that ends with close_notify delivers every byte; the receiver's
+    // end is clean.
+    #[test]
+    fn adp_close_clean_end_delivers_every_byte() {
+        let (mut client, mut server) = tls_pair();
+        let payload: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+        let sent = payload.clone();
+        let sender = std::thread::spawn(move || {
+            send_stream(&mut &sent[..], &mut server, Representation::Binary, |_| {})
+                .map_err(|e| format!("{e:?}"))
+        });
+        let mut got = Vec::new();
+        let n = receive_stream(&mut client, &mut got, Representation::Binary, |_| {}).unwrap();
+        assert_eq!(sender.join().unwrap(), Ok(700_000));
+        assert_eq!(n, 700_000);
+        assert_eq!(got, payload);
+    }
+
+    // ADP-CLOSE: a TLS stream cut without close_notify is Truncated, never a clean end.
+    #[test]
+    fn adp_close_cut_without_close_notify_is_truncated() {
+        let (mut client, server) = tls_pair();
+        let writer = std::thread::spawn(move || {
+            let mut server = server;
+            server.write_all(b"partial file").unwrap();
+            server.flush().unwrap();
+            // Drop the TCP stream without close_notify.
+            if let FtpStream::Server(s) = server {
+                s.sock.shutdown(std::net::Shutdown::Both).unwrap();
+            }
+        });
+        let mut got = Vec::new();
+        let result = receive_stream(&mut client, &mut got, Representation::Binary, |_| {});
+        writer.join().unwrap();
+        assert!(
+            matches!(result, Err(CopyError::Data(DataError::Truncated))),
+            "{result:?}"
+        );
+        assert_eq!(got, b"partial file");
+    }
+
+    // A plaintext stream has no close_notify: its FIN is the clean end.
+    #[test]
+    fn plain_end_is_clean() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let t = std::thread::spawn(move || {
+            let (mut tcp, _) = listener.accept().unwrap();
+            tcp.write_all(b"abc").unwrap();
+        });
+        let mut data = FtpStream::Plain(connect(addr, LIMIT).unwrap());
+        let mut got = Vec::new();
+        assert_eq!(
+            receive_stream(&mut data, &mut got, Representation::Binary, |_| {}).unwrap(),
+            3
+        );
+        assert_eq!(got, b"abc");
+        t.join().unwrap();
+    }
+
+    // TYPE A: LF locally, CRLF on the wire, and back (the core's converters).
+    #[test]
+    fn ascii_representation_converts_both_ways() {
+        let (mut client, mut server) = tls_pair();
+        let sender = std::thread::spawn(move || {
+            send_stream(
+                &mut &b"a\nb\r\nc"[..],
+                &mut server,
+                Representation::Ascii,
+                |_| {},
+            )
+            .map_err(|e| format!("{e:?}"))
+        });
+        let mut wire = Vec::new();
+        let n = receive_stream(&mut client, &mut wire, Representation::Binary, |_| {}).unwrap();
+        assert_eq!(sender.join().unwrap(), Ok(7));
+        assert_eq!((n, wire.as_slice()), (7, &b"a\r\nb\r\nc"[..]));
+        let (mut client, mut server) = tls_pair();
+        let sender = std::thread::spawn(move || {
+            send_stream(&mut &wire[..], &mut server, Representation::Binary, |_| {})
+                .map_err(|e| format!("{e:?}"))
+        });
+        let mut local = Vec::new();
+        receive_stream(&mut client, &mut local, Representation::Ascii, |_| {}).unwrap();
+        assert_eq!(sender.join().unwrap(), Ok(7));
+        assert_eq!(local, b"a\nb\nc");
+    }
+
+    #[test]
+    fn listener_takes_a_port_from_the_range() {
+        let probe = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = probe.local_addr().unwrap().port();
+        drop(probe);
+        let l = bind_listener("127.0.0.1".parse().unwrap(), Some(&(port..=port))).unwrap();
+        assert_eq!(l.local_addr().unwrap().port(), port);
+        // The only port is taken now: the range is exhausted.
+        assert_eq!(
+            bind_listener("127.0.0.1".parse().unwrap(), Some(&(port..=port)))
+                .unwrap_err()
+                .kind(),
+            io::ErrorKind::AddrInUse
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! The [`Storage`] trait: what the server does with files.
+
+use std::io::{Read, Write};
+
+use ftps_proto::listing::FileInfo;
+use ftps_proto::session::StorageError;
+use ftps_proto::timeval::TimeVal;
+use ftps_proto::vpath::VirtualPath;
+use ftps_proto::ReplyCode;
+
+/// How an upload opens its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WriteMode {
+    /// Create or truncate, then write from `offset` (`offset > 0` after `REST`: keep the first
+    /// `offset` bytes, drop the rest, write from there).
+    Replace {
+        /// Bytes of the existing file kept.
+        offset: u64,
+    },
+    /// Create or append at the end.
+    Append,
+    /// Create a new file that must not exist yet (`STOU`).
+    CreateNew,
+}
+
+/// The server's file system, as the FTP session sees it. Methods block; the server calls them
+/// on the session's thread (metadata, opening) or on a data connection's thread (reading and
+/// writing the opened files).
+///
+/// Paths are [`VirtualPath`]s: already resolved against the session's working directory and
+/// clamped inside the virtual root by the core (no `..`, no absolute escape, no NUL). An
+/// implementation maps their [`components`](VirtualPath::components) under its own root; the
+/// local-filesystem one ([`LocalFs`](super::LocalFs)) also refuses symlinks leading out.
+///
+/// ```
+/// use ftps_proto::listing::FileInfo;
+/// use ftps_proto::session::StorageError;
+/// use ftps_proto::vpath::VirtualPath;
+/// use ftps_proto_std::server::{Storage, WriteMode};
+///
+/// /// A storage with nothing in it that refuses every change.
+/// struct Empty;
+///
+/// impl Storage for Empty {
+///     type Reader = std::io::Empty;
+///     type Writer = std::io::Sink;
+///     fn metadata(&self, _: &VirtualPath) -> Result<FileInfo, StorageError> {
+///         Err(StorageError::NotFound)
+///     }
+///     fn list(&self, _: &VirtualPath) -> Result<Vec<FileInfo>, StorageError> {
+///         Ok(Vec::new())
+///     }
+///     fn open_read(&self, _: &VirtualPath, _: u64) -> Result<Self::Reader, StorageError> {
+///         Err(StorageError::NotFound)
+///     }
+///     fn open_write(&self, _: &VirtualPath, _: WriteMode) -> Result<Self::Writer, StorageError> {
+///         Err(StorageError::PermissionDenied)
+///     }
+/// }
+/// ```
+pub trait Storage: Send + Sync + 'static {
+    /// Reads a file's bytes (RETR).
+    type Reader: Read + Send + 'static;
+    /// Writes a file's bytes (STOR, APPE, STOU); `flush` is called once all bytes arrived,
+    /// and must make them durable (or report why not).
+    type Writer: Write + Send + 'static;
+
+    /// Describes one file or directory (name = its last component, `/` for the root).
+    fn metadata(&self, path: &VirtualPath) -> Result<FileInfo, StorageError>;
+
+    /// Lists a directory (without `.` and `..`).
+    fn list(&self, path: &VirtualPath) -> Result<Vec<FileInfo>, StorageError>;
+
+    /// Opens a file for reading from `offset`.
+    fn open_read(&self, path: &VirtualPath, offset: u64) -> Result<Self::Reader, StorageError>;
+
+    /// Opens a file for writing.
+    fn open_write(&self, path: &VirtualPath, mode: WriteMode)
+        -> Result<Self::Writer, StorageError>;
+
+    /// Creates a directory.
+    fn make_dir(&self, path: &VirtualPath) -> Result<(), StorageError> {
+        let _ = path;
+        Err(StorageError::Unsupported)
+    }
+
+    /// Removes an empty directory.
+    fn remove_dir(&self, path: &VirtualPath) -> Result<(), StorageError> {
+        let _ = path;
+        Err(StorageError::Unsupported)
+    }
+
+    /// Deletes a file (not a directory).
+    fn delete(&self, path: &VirtualPath) -> Result<(), StorageError> {
+        let _ = path;
+        Err(StorageError::Unsupported)
+    }
+
+    /// Renames a file or directory.
+    fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> Result<(), StorageError> {
+        let _ = (from, to);
+        Err(StorageError::Unsupported)
+    }
+
+    /// Creates a new file in directory `dir` under a name no file has yet (`STOU`), and
+    /// returns the name (one path component) with its writer.
+    ///
+    /// The default tries names `stou.<unix seconds>.<n>` with
+    /// [`open_write`](Storage::open_write) in [`WriteMode::CreateNew`], moving on to the next
+    /// `n` while the name exists (at most [`UNIQUE_NAME_ATTEMPTS`] names).
+    fn create_unique(&self, dir: &VirtualPath) -> Result<(Vec<u8>, Self::Writer), StorageError> {
+        for name in unique_names().take(UNIQUE_NAME_ATTEMPTS) {
+            let path = dir.join(&name).map_err(|_| StorageError::InvalidName)?;
+            match self.open_write(&path, WriteMode::CreateNew) {
+                Ok(writer) => return Ok((name, writer)),
+                Err(StorageError::AlreadyExists) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StorageError::AlreadyExists)
+    }
+
+    /// Answers `SITE command` (C959-SITE; only asked when the session's `features.site` is
+    /// on, otherwise the core answers `502` itself). `command` is everything after `SITE `.
+    ///
+    /// The default refuses every subcommand with [`StorageError::Unsupported`] (`502`): no
+    /// `SITE EXEC` or the like unless the application writes it (S2577-SITEEXEC). A reply
+    /// code outside 2yz/4yz/5yz is answered `451` instead.
+    fn site(&self, command: &[u8]) -> Result<SiteReply, StorageError> {
+        let _ = command;
+        Err(StorageError::Unsupported)
+    }
+
+    /// Sets a file's modification time (MFMT).
+    fn set_modified(&self, path: &VirtualPath, time: TimeVal) -> Result<(), StorageError> {
+        let _ = (path, time);
+        Err(StorageError::Unsupported)
+    }
+}
+
+/// The answer to a `SITE` command ([`Storage::site`]).
+///
+/// ```
+/// use ftps_proto::ReplyCode;
+/// use ftps_proto_std::server::SiteReply;
+/// let r = SiteReply::new(ReplyCode::C200, "UMASK set to 022");
+/// assert_eq!(r.text, b"UMASK set to 022");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SiteReply {
+    /// The reply code: 2yz, 4yz or 5yz.
+    pub code: ReplyCode,
+    /// The reply text; lines separated by `\n` make a multi-line reply.
+    pub text: Vec<u8>,
+}
+
+impl SiteReply {
+    /// A reply with `code` and `text`.
+    pub fn new(code: ReplyCode, text: impl Into<Vec<u8>>) -> Self {
+        SiteReply {
+            code,
+            text: text.into(),
+        }
+    }
+}
+
+/// How many names [`Storage::create_unique`]'s default tries before giving up.
+pub const UNIQUE_NAME_ATTEMPTS: usize = 100;
+
+/// Candidate `STOU` names: `stou.<unix seconds>.<n>`, `n` from a process-wide counter.
+fn unique_names() -> impl Iterator<Item = Vec<u8>> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    std::iter::repeat_with(move || {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        format!("stou.{secs}.{n}").into_bytes()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // C959-STOU: candidate names are single, distinct path components.
+    #[test]
+    fn c959_stou_unique_names_are_distinct_components() {
+        let names: Vec<Vec<u8>> = unique_names().take(3).collect();
+        assert_ne!(names[0], names[1]);
+        assert_ne!(names[1], names[2]);
+        for name in &names {
+            assert!(name.starts_with(b"stou."));
+            assert!(!name.contains(&b'/'));
+            assert_eq!(VirtualPath::root().join(name).unwrap().depth(), 1);
+        }
+    }
+}

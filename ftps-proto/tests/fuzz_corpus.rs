@@ -1,0 +1,80 @@
+//! Replays every fuzz corpus file (`fuzz/corpus/<target>/*`) and every kept crash
+//! (`fuzz/regressions/<target>/*`) through the harness function of its target, on the stable
+//! toolchain: the fuzzers' invariants are checked in every `cargo test` run.
+#![cfg(feature = "testing")]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ftps_proto::harness::TARGETS;
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+}
+
+/// The files of `dir/<target>/`, sorted; panics on a directory that names no target.
+fn files(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let Ok(targets) = fs::read_dir(dir) else {
+        return out;
+    };
+    for target in targets.flatten() {
+        let name = target.file_name().to_string_lossy().into_owned();
+        assert!(
+            TARGETS.iter().any(|(t, _)| *t == name),
+            "{}: no fuzz target is called {name}",
+            dir.display()
+        );
+        let mut inputs: Vec<PathBuf> = fs::read_dir(target.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .collect();
+        inputs.sort();
+        out.extend(inputs.into_iter().map(|p| (name.clone(), p)));
+    }
+    out.sort();
+    out
+}
+
+fn replay(kind: &str) -> usize {
+    let all = files(&fuzz_dir().join(kind));
+    let mut broken = Vec::new();
+    for (target, path) in &all {
+        let run = TARGETS
+            .iter()
+            .find(|(t, _)| t == target)
+            .map(|(_, f)| *f)
+            .unwrap_or_else(|| panic!("no target {target}"));
+        let data = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if std::panic::catch_unwind(|| run(&data)).is_err() {
+            broken.push(format!("{target}: {}", path.display()));
+        }
+    }
+    assert!(broken.is_empty(), "inputs that break an invariant:\n{}", broken.join("\n"));
+    all.len()
+}
+
+#[test]
+fn every_target_has_a_seed_corpus() {
+    for (target, _) in TARGETS {
+        let dir = fuzz_dir().join("corpus").join(target);
+        let count = fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        assert!(count >= 3, "{}: {count} seeds", dir.display());
+    }
+}
+
+#[test]
+fn corpus_files_keep_their_invariants() {
+    let n = replay("corpus");
+    assert!(n >= 3 * TARGETS.len(), "only {n} corpus files");
+}
+
+#[test]
+fn crash_regressions_stay_fixed() {
+    // Each file here once broke an invariant; see fuzz/regressions/README.md.
+    replay("regressions");
+}
