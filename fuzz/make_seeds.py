@@ -213,6 +213,29 @@ def main():
         if b and f:
             write("client_session", f"{server}-greeting", b + (peer(server, "auth-tls") or b"") + TLS_OK + f)
 
+    # pair_session: two configuration bytes, then steps (harness/pair.rs).
+    def xfer(kind, path, data=b"", flags=0, offset=None):
+        out = bytes([1, kind, path, len(data)]) + data + bytes([flags])
+        return out + (bytes([offset]) if offset is not None else b"")
+
+    def cmd(path, which):
+        return bytes([5, path, which])
+
+    login_p = b"\x00"
+    basic = (login_p + xfer(1, 0, b"hello world\n") + xfer(0, 0) + xfer(4, 3) + xfer(6, 4) + xfer(5, 4)
+             + xfer(2, 0, b"more") + xfer(3, 4, b"unique") + cmd(0, 6) + cmd(2, 5) + cmd(0, 1) + cmd(0, 11))
+    write("pair_session", "explicit", b"\x01\x00" + basic)
+    write("pair_session", "plain-active", b"\x04\x00" + basic)
+    write("pair_session", "implicit-pasv", b"\x0a\x10" + basic)
+    write("pair_session", "opportunistic", b"\x03\x20" + basic)
+    write("pair_session", "faults", b"\x01\x00" + login_p + bytes([10, 0, 3]) + xfer(1, 0, b"x" * 50)
+          + bytes([10, 1, 2]) + xfer(0, 1) + bytes([10, 2]) + xfer(0, 0) + bytes([14]) + bytes([11, 0])
+          + xfer(4, 3) + bytes([9]) + bytes([12, 5]) + b"230 x" + bytes([8]))
+    write("pair_session", "big-ascii", b"\x01\x00" + login_p + xfer(1, 2, b"", 0) [:-2] + bytes([210, 2])
+          + xfer(0, 2, b"", 2) + xfer(1, 1, b"abc", 1, 2))
+    write("pair_session", "stall", b"\x01\x40" + login_p + bytes([10, 2]) + xfer(0, 0) + bytes([13, 0, 16])
+          + bytes([11, 3]) + xfer(4, 4) + bytes([14, 14, 14]))
+
 
 if __name__ == "__main__":
     main()

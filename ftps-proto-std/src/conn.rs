@@ -8,9 +8,10 @@
 //! [`DataTasks::close`] shuts them down, which ends any blocked read, write or handshake at
 //! once.
 //!
-//! As the TLS server, a thread reads the ClientHello first, then waits (at most the data
-//! accept timeout) until the driver tells it the transfer's direction, and answers with the
-//! config [`SessionTls::data_config_for`] picks for it (TLS 1.3 tickets on downloads only).
+//! As the TLS server, a thread reads the ClientHello first, then waits (at most
+//! [`direction_wait`]) until the driver tells it the transfer's direction, and answers with
+//! the config [`SessionTls::data_config_known`] picks for it (TLS 1.3 tickets on downloads
+//! only; none when the direction is still unknown).
 
 use std::collections::HashMap;
 use std::io;
@@ -22,48 +23,19 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ftps_proto::session::{DataAction, DataError, DataEvent, DataId, DataTls};
-use rustls::pki_types::ServerName;
-use rustls::HandshakeKind;
 use tracing::debug;
 
 use crate::data::{bind_listener, connect};
 use crate::stream::{accept_tls_with, connect_tls, read_client_hello, FtpStream};
-use crate::support::tls::{DataDirection, SessionTls};
+use crate::support::data_tls::{
+    direction_wait, tls_details, DataCmd as Cmd, DataTlsRole, PendingDirections, ProgressClock,
+};
+use crate::support::tls::DataDirection;
+#[cfg(doc)]
+use crate::support::tls::SessionTls;
 
 /// Longest pause between two polls of a listener that has no connection yet.
 const ACCEPT_POLL_MAX: Duration = Duration::from_millis(20);
-
-/// Most directions remembered for data connections not opened yet.
-const MAX_PENDING_DIRECTIONS: usize = 16;
-
-/// The TLS role this side plays on data connections.
-#[derive(Clone)]
-pub(crate) enum DataTlsRole {
-    /// The FTP server: TLS server with the control session's data configs (chosen by
-    /// direction).
-    Server(SessionTls),
-    /// The FTP client: TLS client with the shared config, under the control connection's
-    /// server name (so the control session is offered for resumption).
-    Client(Arc<rustls::ClientConfig>, ServerName<'static>),
-    /// No TLS is available: a data connection that must be TLS fails.
-    Unavailable,
-}
-
-/// The TLS details the core wants of a finished data handshake.
-fn tls_details(kind: Option<HandshakeKind>) -> Option<DataTls> {
-    // The server configs are private to this control session (see
-    // `crate::support::tls::SessionTls`): "resumed" means resumed one of its sessions.
-    Some(DataTls {
-        resumed_control_session: SessionTls::resumed_this_session(kind),
-    })
-}
-
-enum Cmd<J> {
-    /// The transfer's direction is known (server: picks the data TLS config).
-    Direction(DataDirection),
-    Start(J),
-    Reject,
-}
 
 /// How the driver stops one data thread: a flag for the accept loop, and a clone of the
 /// current socket to shut down.
@@ -121,7 +93,7 @@ pub(crate) struct DataTasks<J> {
     events_rx: Receiver<(DataId, DataEvent)>,
     tasks: HashMap<DataId, Task<J>>,
     /// Directions named before their thread exists (active mode connects after the request).
-    directions: HashMap<DataId, DataDirection>,
+    directions: PendingDirections,
     role: DataTlsRole,
     handshake_limit: Duration,
     accept_limit: Duration,
@@ -140,7 +112,7 @@ impl<J: Send + 'static> DataTasks<J> {
             events_tx,
             events_rx,
             tasks: HashMap::new(),
-            directions: HashMap::new(),
+            directions: PendingDirections::default(),
             role,
             handshake_limit,
             accept_limit,
@@ -152,9 +124,6 @@ impl<J: Send + 'static> DataTasks<J> {
         if let Some(task) = self.tasks.get(&id) {
             let _ = task.cmd.send(Cmd::Direction(direction));
             return;
-        }
-        if self.directions.len() >= MAX_PENDING_DIRECTIONS {
-            self.directions.clear();
         }
         self.directions.insert(id, direction);
     }
@@ -274,7 +243,7 @@ impl<J: Send + 'static> DataTasks<J> {
                 return;
             }
         };
-        if let Some(direction) = self.directions.remove(&id) {
+        if let Some(direction) = self.directions.take(&id) {
             let _ = cmd.send(Cmd::Direction(direction));
         }
         if let Some(old) = self.tasks.insert(id, Task { cmd, cancel, join }) {
@@ -286,7 +255,7 @@ impl<J: Send + 'static> DataTasks<J> {
 
     /// Stops a data connection: its sockets are shut down, its thread ends on its own.
     pub(crate) fn close(&mut self, id: DataId) {
-        self.directions.remove(&id);
+        self.directions.take(&id);
         if let Some(task) = self.tasks.remove(&id) {
             task.cancel.cancel();
         }
@@ -308,6 +277,13 @@ impl<J> Drop for DataTasks<J> {
     }
 }
 
+/// What waiting for a transfer's direction gave.
+enum Waited {
+    Direction(DataDirection),
+    TimedOut,
+    Rejected,
+}
+
 struct TaskContext {
     id: DataId,
     events: Sender<(DataId, DataEvent)>,
@@ -321,15 +297,13 @@ struct TaskContext {
 pub(crate) struct Progress {
     id: DataId,
     events: Sender<(DataId, DataEvent)>,
-    last: Instant,
+    clock: ProgressClock,
 }
 
 impl Progress {
     /// Notes the running total; sends it when a second has passed since the last report.
     pub(crate) fn report(&mut self, bytes: u64) {
-        let now = Instant::now();
-        if now.duration_since(self.last) >= Duration::from_secs(1) {
-            self.last = now;
+        if self.clock.due(Instant::now()) {
             let _ = self.events.send((self.id, DataEvent::Progress { bytes }));
         }
     }
@@ -340,7 +314,7 @@ impl TaskContext {
         Progress {
             id: self.id,
             events: self.events.clone(),
-            last: Instant::now(),
+            clock: ProgressClock::new(Instant::now()),
         }
     }
 
@@ -448,7 +422,7 @@ impl TaskContext {
             match cmd_rx.recv() {
                 Ok(Cmd::Start(job)) => return Some((stream, job)),
                 Ok(Cmd::Direction(d)) => *direction = Some(d),
-                Ok(Cmd::Reject) | Err(_) => {
+                Ok(_) | Err(_) => {
                     self.cancel.release();
                     return None;
                 }
@@ -468,15 +442,14 @@ impl TaskContext {
             DataTlsRole::Server(session) => {
                 let hello =
                     read_client_hello(&mut tcp, self.limit).map_err(|_| DataError::TlsFailed)?;
-                let chosen = match *direction {
-                    Some(d) => d,
-                    None => match self.wait_direction(cmd_rx)? {
-                        Some(d) => d,
-                        None => return Ok(None),
-                    },
-                };
-                *direction = Some(chosen);
-                let config = session.data_config_for(chosen);
+                if direction.is_none() {
+                    match self.wait_direction(cmd_rx) {
+                        Waited::Direction(d) => *direction = Some(d),
+                        Waited::TimedOut => {}
+                        Waited::Rejected => return Ok(None),
+                    }
+                }
+                let config = session.data_config_known(*direction);
                 let s = accept_tls_with(hello, config, tcp, self.limit)
                     .map_err(|_| DataError::TlsFailed)?;
                 let kind = s.conn.handshake_kind();
@@ -492,27 +465,22 @@ impl TaskContext {
         }
     }
 
-    /// Waits for the transfer's direction (bounded by the accept limit); `Ok(None)` when the
-    /// connection is rejected (or the task closed) first.
-    fn wait_direction<J>(
-        &self,
-        cmd_rx: &Receiver<Cmd<J>>,
-    ) -> Result<Option<DataDirection>, DataError> {
-        let deadline = Instant::now() + self.accept_limit;
+    /// Waits for the transfer's direction, at most [`direction_wait`] of the accept limit.
+    fn wait_direction<J>(&self, cmd_rx: &Receiver<Cmd<J>>) -> Waited {
+        let deadline = Instant::now() + direction_wait(self.accept_limit);
         loop {
             let Some(left) = crate::stream::remaining(deadline) else {
                 debug!(
                     data = self.id.get(),
-                    "no transfer named this data connection in time"
+                    "no transfer named this data connection in time; no tickets on it"
                 );
-                return Err(DataError::TlsFailed);
+                return Waited::TimedOut;
             };
             match cmd_rx.recv_timeout(left) {
-                Ok(Cmd::Direction(d)) => return Ok(Some(d)),
-                // cannot happen: `Start` follows `Connected`, which is not sent yet.
-                Ok(Cmd::Start(_)) => continue,
-                Ok(Cmd::Reject) | Err(RecvTimeoutError::Disconnected) => return Ok(None),
-                Err(RecvTimeoutError::Timeout) => continue,
+                Ok(Cmd::Direction(d)) => return Waited::Direction(d),
+                Ok(Cmd::Reject) | Err(RecvTimeoutError::Disconnected) => return Waited::Rejected,
+                // `Start` cannot come yet: it follows `Connected`, which is not sent yet.
+                Ok(_) | Err(RecvTimeoutError::Timeout) => continue,
             }
         }
     }

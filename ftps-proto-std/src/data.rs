@@ -4,20 +4,16 @@
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::ops::RangeInclusive;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ftps_proto::ascii::{AsciiDecoder, AsciiEncoder};
 use ftps_proto::session::DataError;
 
-use crate::stream::{is_timeout, remaining, FtpStream};
+use crate::stream::{remaining, FtpStream};
+use crate::support::data_ports::port_candidates;
+use crate::support::transfer::{read_failure, FromWire, ToWire, DRAIN_LIMIT};
 
-/// Size of the buffer a transfer copies through (one per transfer, allocated once).
-pub const DATA_BUFFER: usize = 256 * 1024;
-
-/// How long the side that finished sending waits for the peer to close after its own
-/// close_notify (the peer may still have a TLS session ticket or its close_notify in flight).
-pub(crate) const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+pub(crate) use crate::support::transfer::CopyError;
+pub use crate::support::transfer::{Representation, DATA_BUFFER};
 
 /// Binds a listener on `ip`, on a port from `ports` (tried from a pseudo-random start, each
 /// at most once) or any free port.
@@ -28,19 +24,8 @@ pub(crate) fn bind_listener(
     let Some(range) = ports else {
         return TcpListener::bind(SocketAddr::new(ip, 0));
     };
-    let (lo, hi) = (*range.start(), *range.end());
-    if lo > hi {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "empty passive port range",
-        ));
-    }
-    let span = u32::from(hi - lo) + 1;
-    let start = pseudo_random() % span;
     let mut last = io::Error::new(io::ErrorKind::AddrInUse, "no free port in range");
-    for i in 0..span {
-        // cannot overflow: the offset is below `span`, so lo + offset <= hi.
-        let port = lo + ((start + i) % span) as u16;
+    for port in port_candidates(range)? {
         match TcpListener::bind(SocketAddr::new(ip, port)) {
             Ok(listener) => return Ok(listener),
             Err(e) => last = e,
@@ -49,56 +34,11 @@ pub(crate) fn bind_listener(
     Err(last)
 }
 
-/// A cheap varying number for spreading passive ports (not for security).
-fn pseudo_random() -> u32 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let mixed =
-        (u64::from(t) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    (mixed >> 32) as u32
-}
-
 /// Connects to `addr` within `limit`.
 pub(crate) fn connect(addr: SocketAddr, limit: Duration) -> io::Result<TcpStream> {
     let stream = TcpStream::connect_timeout(&addr, limit.max(Duration::from_millis(1)))?;
     let _ = stream.set_nodelay(true);
     Ok(stream)
-}
-
-/// Where a transfer's failure came from, to pick the [`DataError`].
-#[derive(Debug)]
-pub(crate) enum CopyError {
-    /// The data connection broke or was truncated.
-    Data(DataError),
-    /// The local side (file, user reader/writer) failed.
-    Local(io::Error),
-}
-
-/// How a transfer's bytes are represented on the data connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Representation {
-    /// `TYPE I`: the bytes as they are (the default).
-    #[default]
-    Binary,
-    /// `TYPE A`: local LF line ends become CRLF on the wire and back
-    /// ([`ftps_proto::ascii`]).
-    Ascii,
-}
-
-impl Representation {
-    /// [`Representation::Ascii`] when `ascii`, else [`Representation::Binary`].
-    pub fn from_ascii(ascii: bool) -> Self {
-        if ascii {
-            Representation::Ascii
-        } else {
-            Representation::Binary
-        }
-    }
 }
 
 /// Sends everything `source` yields on `data` (converted to the network form in
@@ -119,12 +59,7 @@ where
     R: Read + ?Sized,
 {
     let mut buf = vec![0u8; DATA_BUFFER];
-    // The network form of a chunk is at most twice as long: no growth after this.
-    let mut wire = match repr {
-        Representation::Ascii => Vec::with_capacity(2 * DATA_BUFFER),
-        Representation::Binary => Vec::new(),
-    };
-    let mut encoder = AsciiEncoder::new();
+    let mut wire = ToWire::new(repr);
     let mut total: u64 = 0;
     loop {
         let n = match source.read(&mut buf) {
@@ -134,15 +69,7 @@ where
             Err(e) => return Err(CopyError::Local(e)),
         };
         // cannot fire: `read` returns at most `buf.len()`.
-        let chunk = buf.get(..n).unwrap_or_default();
-        let out: &[u8] = match repr {
-            Representation::Binary => chunk,
-            Representation::Ascii => {
-                wire.clear();
-                encoder.convert(chunk, &mut wire);
-                &wire
-            }
-        };
+        let out = wire.convert(buf.get(..n).unwrap_or_default());
         data.write_all(out)
             .map_err(|_| CopyError::Data(DataError::Broken))?;
         total += out.len() as u64;
@@ -187,12 +114,7 @@ where
     W: Write + ?Sized,
 {
     let mut buf = vec![0u8; DATA_BUFFER];
-    // The local form of a chunk is at most one byte longer (a CR held from the last one).
-    let mut local = match repr {
-        Representation::Ascii => Vec::with_capacity(DATA_BUFFER + 1),
-        Representation::Binary => Vec::new(),
-    };
-    let mut decoder = AsciiDecoder::new();
+    let mut local = FromWire::new(repr);
     let mut total: u64 = 0;
     loop {
         let n = match data.read(&mut buf) {
@@ -202,38 +124,21 @@ where
             Err(e) => return Err(CopyError::Data(read_error(data, &e))),
         };
         // cannot fire: `read` returns at most `buf.len()`.
-        let chunk = buf.get(..n).unwrap_or_default();
-        let out: &[u8] = match repr {
-            Representation::Binary => chunk,
-            Representation::Ascii => {
-                local.clear();
-                decoder.convert(chunk, &mut local);
-                &local
-            }
-        };
+        let out = local.convert(buf.get(..n).unwrap_or_default());
         sink.write_all(out).map_err(CopyError::Local)?;
         total += n as u64;
         progress(total);
     }
-    if repr == Representation::Ascii {
-        local.clear();
-        decoder.finish(&mut local);
-        sink.write_all(&local).map_err(CopyError::Local)?;
-    }
+    sink.write_all(local.finish()).map_err(CopyError::Local)?;
     sink.flush().map_err(CopyError::Local)?;
     data.close();
     Ok(total)
 }
 
-/// The [`DataError`] of a failed data read: under TLS, the end of the TCP stream without
-/// close_notify is [`DataError::Truncated`]; anything else (reset, timeout) is
-/// [`DataError::Broken`].
+/// The [`DataError`] of a failed data read (the shared rule,
+/// [`read_failure`](crate::support::transfer::read_failure)).
 pub(crate) fn read_error(data: &FtpStream, e: &io::Error) -> DataError {
-    if data.is_tls() && e.kind() == io::ErrorKind::UnexpectedEof && !is_timeout(e) {
-        DataError::Truncated
-    } else {
-        DataError::Broken
-    }
+    read_failure(data.is_tls(), e)
 }
 
 #[cfg(test)]

@@ -53,6 +53,12 @@
 //! the same flags as the tokio adapter's.
 #![deny(missing_docs)]
 
+#[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
+compile_error!(
+    "ftps-proto-std needs a rustls crypto provider: enable the `aws-lc-rs` (default) or the \
+     `ring` feature"
+);
+
 pub mod client;
 mod conn;
 pub mod data;

@@ -7,26 +7,26 @@
 //!
 //! `ftp://user:pass@host:port/` is explicit FTPS (TLS required unless `--plain`), `ftps://...`
 //! implicit FTPS. Exit 0 on success; otherwise 1 with the server's reply or the error on stderr.
+//! Flags, URL handling, the resume rule and the output are shared with the std adapter's
+//! example ([`ftps_proto_std::support::cli`]); only the I/O differs.
 
-use std::io::IsTerminal;
 use std::path::Path;
+use std::pin::Pin;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::task::{Context, Poll};
 
 use clap::Parser;
-use ftps_proto::client::{ClientSecurity, PassiveMode, TlsPolicy};
-use ftps_proto::codec::ProtectionLevel;
-use ftps_proto_std::support::cli::{ClientArgs, ClientCommand, FtpTarget, Prot};
-use ftps_proto_std::support::tls::{ClientTls, ServerVerification};
-use ftps_proto_tokio::client::{Client, ConnectOptions};
-use tokio::io::{AsyncRead, AsyncWrite};
-
-type BoxError = Box<dyn std::error::Error>;
+use ftps_proto_std::support::cli::{
+    feature_lines, mdtm_line, mlsd_line, CliError, ClientArgs, ClientCommand, FtpTarget,
+    TransferProgress,
+};
+use ftps_proto_std::support::resume;
+use ftps_proto_tokio::client::Client;
+use tokio::io::{AsyncRead, AsyncSeekExt, AsyncWrite, ReadBuf};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args = ClientArgs::parse();
-    match run(args).await {
+    match run(ClientArgs::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ftps-client: {e}");
@@ -35,108 +35,25 @@ async fn main() -> ExitCode {
     }
 }
 
-fn connect_options(args: &ClientArgs, target: &FtpTarget) -> Result<ConnectOptions, BoxError> {
-    let mut options = if args.plain {
-        if target.implicit {
-            return Err("--plain cannot be used with an ftps:// URL".into());
-        }
-        ConnectOptions::plain_insecure()
-    } else {
-        let tls = if args.insecure {
-            ClientTls::new(ServerVerification::DangerousAcceptAnyCertificate, None)?
-        } else if let Some(ca) = &args.cacert {
-            ClientTls::with_ca_file(ca)?
-        } else {
-            ClientTls::new(ServerVerification::WebPkiRoots, None)?
-        };
-        if target.implicit {
-            ConnectOptions::implicit(tls)
-        } else {
-            let mut o = ConnectOptions::explicit(tls);
-            o.config.security = ClientSecurity::Explicit {
-                policy: TlsPolicy::Required,
-                auth_ssl_fallback: false,
-            };
-            o
-        }
-    };
-    options.config.protection = match args.prot {
-        Some(Prot::C) => ProtectionLevel::Clear,
-        _ => ProtectionLevel::Private,
-    };
-    options.config.active = args.active;
-    if args.no_epsv {
-        options.config.passive = PassiveMode::PasvOnly;
-    }
-    let limit = Duration::from_secs(args.timeout.max(1));
-    options.timeout = limit;
-    options.config.timeouts.reply = limit;
-    options.config.timeouts.greeting = limit;
-    options.config.timeouts.data_connect = limit;
-    options.config.timeouts.tls_handshake = limit;
-    Ok(options)
-}
-
-async fn run(args: ClientArgs) -> Result<(), BoxError> {
+async fn run(args: ClientArgs) -> Result<(), CliError> {
     let target = FtpTarget::parse(&args.url)?;
-    let mut options = connect_options(&args, &target)?;
-    let limit = Duration::from_secs(args.timeout.max(1));
-    // CCC is refused locally when TLS is required for the whole session: with --ccc the
-    // control connection may go back to plaintext after login (data protection stays).
-    if args.ccc && !args.plain && !target.implicit {
-        options.config.security = ClientSecurity::Explicit {
-            policy: TlsPolicy::Opportunistic,
-            auth_ssl_fallback: false,
-        };
-    }
-    let mut client =
-        tokio::time::timeout(limit, Client::connect(&target.host, target.port, options))
-            .await
-            .map_err(|_| "timed out connecting")??;
+    let options = args.connect_options(&target)?;
+    let connect = Client::connect(&target.host, target.port, options);
+    let mut client = tokio::time::timeout(args.limit(), connect)
+        .await
+        .map_err(|_| "timed out connecting")??;
     client.login(&target.user, &target.password).await?;
     if args.ccc {
         client.ccc().await?;
     }
-    if target.path != "/"
-        && matches!(
-            args.command,
-            ClientCommand::Ls { .. }
-                | ClientCommand::Nlst { .. }
-                | ClientCommand::Mlsd { .. }
-                | ClientCommand::Pwd
-        )
-    {
+    if target.path != "/" && args.command.uses_url_dir() {
         client.cwd(&target.path).await?;
     }
     match &args.command {
-        ClientCommand::Ls { path } => {
-            for line in client.list(path.as_deref()).await? {
-                println!("{line}");
-            }
-        }
-        ClientCommand::Nlst { path } => {
-            for name in client.nlst(path.as_deref()).await? {
-                println!("{name}");
-            }
-        }
+        ClientCommand::Ls { path } => print_lines(client.list(path.as_deref()).await?),
+        ClientCommand::Nlst { path } => print_lines(client.nlst(path.as_deref()).await?),
         ClientCommand::Mlsd { path } => {
-            for e in client.mlsd(path.as_deref()).await? {
-                let kind = e.kind.as_deref().unwrap_or("?");
-                let size = e.size.map(|s| s.to_string()).unwrap_or_default();
-                let modified = e
-                    .modified
-                    .map(|t| {
-                        format!(
-                            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                            t.year, t.month, t.day, t.hour, t.minute, t.second
-                        )
-                    })
-                    .unwrap_or_default();
-                println!(
-                    "{kind:5} {size:>12} {modified:19} {}",
-                    String::from_utf8_lossy(&e.name)
-                );
-            }
+            print_lines(client.mlsd(path.as_deref()).await?.iter().map(mlsd_line))
         }
         ClientCommand::Get {
             remote,
@@ -144,11 +61,16 @@ async fn run(args: ClientArgs) -> Result<(), BoxError> {
             resume,
         } => {
             let offset = if *resume {
-                std::fs::metadata(local).map(|m| m.len()).unwrap_or(0)
+                resume::download_offset(local)?
             } else {
                 0
             };
-            let total = client.size(remote).await.ok();
+            let bar = TransferProgress::new(None, offset);
+            if bar.is_shown() {
+                if let Ok(total) = client.size(remote).await {
+                    bar.set_total(total);
+                }
+            }
             let file = tokio::fs::OpenOptions::new()
                 .create(true)
                 .write(true)
@@ -156,12 +78,8 @@ async fn run(args: ClientArgs) -> Result<(), BoxError> {
                 .truncate(!*resume)
                 .open(local)
                 .await?;
-            let bar = progress_bar(total, offset);
-            let mut writer = Progress::new(file, bar.clone());
+            let mut writer = Progress::new(file, bar);
             client.retr_from(remote, offset, &mut writer).await?;
-            if let Some(bar) = bar {
-                bar.finish_and_clear();
-            }
         }
         ClientCommand::Put {
             local,
@@ -169,35 +87,32 @@ async fn run(args: ClientArgs) -> Result<(), BoxError> {
             resume,
         } => {
             let offset = if *resume {
-                client.size(remote).await.unwrap_or(0)
+                resume::upload_offset(client.size(remote).await)?
             } else {
                 0
             };
             upload(&mut client, local, remote, offset, false).await?;
         }
         ClientCommand::Append { local, remote } => {
-            upload(&mut client, local, remote, 0, true).await?;
+            upload(&mut client, local, remote, 0, true).await?
         }
         ClientCommand::Rm { path } => client.delete(path).await?,
         ClientCommand::Mkdir { path } => println!("{}", client.mkdir(path).await?),
         ClientCommand::Rmdir { path } => client.rmdir(path).await?,
         ClientCommand::Mv { from, to } => client.rename(from, to).await?,
         ClientCommand::Size { path } => println!("{}", client.size(path).await?),
-        ClientCommand::Mdtm { path } => {
-            let t = client.mdtm(path).await?;
-            println!(
-                "{:04}{:02}{:02}{:02}{:02}{:02}",
-                t.year, t.month, t.day, t.hour, t.minute, t.second
-            );
-        }
+        ClientCommand::Mdtm { path } => println!("{}", mdtm_line(&client.mdtm(path).await?)),
         ClientCommand::Pwd => println!("{}", client.pwd().await?),
-        ClientCommand::Feat => {
-            let features = client.feat().await?;
-            println!("{features:?}");
-        }
+        ClientCommand::Feat => print_lines(feature_lines(&client.feat().await?)),
     }
     client.quit().await?;
     Ok(())
+}
+
+fn print_lines<T: std::fmt::Display>(lines: impl IntoIterator<Item = T>) {
+    for line in lines {
+        println!("{line}");
+    }
 }
 
 async fn upload(
@@ -206,93 +121,66 @@ async fn upload(
     remote: &str,
     offset: u64,
     append: bool,
-) -> Result<(), BoxError> {
-    use tokio::io::AsyncSeekExt;
+) -> Result<(), CliError> {
     let mut file = tokio::fs::File::open(local).await?;
     let len = file.metadata().await?.len();
     if offset > 0 {
         file.seek(std::io::SeekFrom::Start(offset)).await?;
     }
-    let bar = progress_bar(Some(len), offset);
-    let mut reader = Progress::new(file, bar.clone());
+    let mut reader = Progress::new(file, TransferProgress::new(Some(len), offset));
     if append {
         client.appe(remote, &mut reader).await?;
     } else {
         client.stor_from(remote, offset, &mut reader).await?;
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
     Ok(())
 }
 
-/// A progress bar on stderr, only when stderr is a terminal.
-fn progress_bar(total: Option<u64>, start: u64) -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = match total {
-        Some(t) => indicatif::ProgressBar::new(t),
-        None => indicatif::ProgressBar::new_spinner(),
-    };
-    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    bar.set_position(start);
-    Some(bar)
-}
-
-/// Counts bytes through a reader or writer onto a progress bar.
+/// Counts the bytes through a reader or writer onto a progress bar.
 struct Progress<T> {
     inner: T,
-    bar: Option<indicatif::ProgressBar>,
+    bar: TransferProgress,
 }
 
 impl<T> Progress<T> {
-    fn new(inner: T, bar: Option<indicatif::ProgressBar>) -> Self {
+    fn new(inner: T, bar: TransferProgress) -> Self {
         Progress { inner, bar }
     }
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Progress<T> {
     fn poll_read(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
-        let poll = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
-        if let Some(bar) = &this.bar {
-            bar.inc((buf.filled().len() - before) as u64);
-        }
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        this.bar.add(buf.filled().len() - before);
         poll
     }
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for Progress<T> {
     fn poll_write(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
         data: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
+    ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
-        let poll = std::pin::Pin::new(&mut this.inner).poll_write(cx, data);
-        if let (std::task::Poll::Ready(Ok(n)), Some(bar)) = (&poll, &this.bar) {
-            bar.inc(*n as u64);
+        let poll = Pin::new(&mut this.inner).poll_write(cx, data);
+        if let Poll::Ready(Ok(n)) = &poll {
+            this.bar.add(*n);
         }
         poll
     }
 
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }

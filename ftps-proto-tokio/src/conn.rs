@@ -3,20 +3,22 @@
 //! [`DataEvent`]s, and waits for `Start`/`Reject` before it hands the stream to a job.
 //!
 //! As the TLS server, a task reads the ClientHello first, then waits (at most
-//! [`DIRECTION_WAIT`], and never past the data accept timeout) until the driver tells it the
-//! transfer's direction, and answers with the config [`SessionTls::data_config_for`] picks for
-//! it (TLS 1.3 tickets on downloads only; none when the direction is still unknown).
+//! [`direction_wait`]) until the driver tells it the transfer's direction, and answers with
+//! the config [`SessionTls::data_config_known`] picks for it (TLS 1.3 tickets on downloads
+//! only; none when the direction is still unknown).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ftps_proto::session::{DataAction, DataError, DataEvent, DataId, DataTls};
-use ftps_proto_std::support::tls::{DataDirection, SessionTls};
-use rustls::pki_types::ServerName;
-use rustls::HandshakeKind;
+use ftps_proto_std::support::data_tls::{
+    direction_wait, tls_details, DataCmd as Cmd, DataTlsRole, PendingDirections, ProgressClock,
+};
+use ftps_proto_std::support::tls::DataDirection;
+#[cfg(doc)]
+use ftps_proto_std::support::tls::SessionTls;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -24,35 +26,6 @@ use tracing::debug;
 
 use crate::data::{bind_listener, connect};
 use crate::stream::{connect_tls, with_timeout, FtpStream};
-
-/// The TLS role this side plays on data connections.
-#[derive(Clone)]
-pub(crate) enum DataTlsRole {
-    /// The FTP server: TLS server with the control session's data configs (chosen by
-    /// direction).
-    Server(SessionTls),
-    /// The FTP client: TLS client with the shared config, under the control connection's
-    /// server name (so the control session is offered for resumption).
-    Client(Arc<rustls::ClientConfig>, ServerName<'static>),
-    /// No TLS is available: a data connection that must be TLS fails.
-    Unavailable,
-}
-
-/// The TLS details the core wants of a finished data handshake.
-fn tls_details(kind: Option<HandshakeKind>) -> Option<DataTls> {
-    // The server configs are private to this control session (see
-    // `ftps_proto_std::support::tls::SessionTls`): "resumed" means resumed one of its sessions.
-    Some(DataTls {
-        resumed_control_session: SessionTls::resumed_this_session(kind),
-    })
-}
-
-enum Cmd<J> {
-    /// The transfer's direction is known (server: picks the data TLS config).
-    Direction(DataDirection),
-    Start(J),
-    Reject,
-}
 
 struct Task<J> {
     cmd: mpsc::UnboundedSender<Cmd<J>>,
@@ -66,17 +39,11 @@ pub(crate) struct DataTasks<J> {
     events_rx: mpsc::UnboundedReceiver<(DataId, DataEvent)>,
     tasks: HashMap<DataId, Task<J>>,
     /// Directions named before their task exists (active mode connects after the request).
-    directions: HashMap<DataId, DataDirection>,
+    directions: PendingDirections,
     role: DataTlsRole,
     handshake_limit: Duration,
     accept_limit: Duration,
 }
-
-/// How long a data connection's TLS server waits, after the ClientHello, for the transfer
-/// command that tells the direction. Clients send that command without waiting for the data
-/// handshake, so it is normally there within a round trip; one that waits for the handshake
-/// first gets the config without tickets after this delay.
-pub(crate) const DIRECTION_WAIT: Duration = Duration::from_secs(5);
 
 /// What waiting for a transfer's direction gave.
 enum Waited {
@@ -84,9 +51,6 @@ enum Waited {
     TimedOut,
     Rejected,
 }
-
-/// Most directions remembered for data connections not opened yet.
-const MAX_PENDING_DIRECTIONS: usize = 16;
 
 impl<J: Send + 'static> DataTasks<J> {
     /// `handshake_limit` bounds each TLS handshake; `accept_limit` bounds the wait for a
@@ -101,7 +65,7 @@ impl<J: Send + 'static> DataTasks<J> {
             events_tx,
             events_rx,
             tasks: HashMap::new(),
-            directions: HashMap::new(),
+            directions: PendingDirections::default(),
             role,
             handshake_limit,
             accept_limit,
@@ -113,9 +77,6 @@ impl<J: Send + 'static> DataTasks<J> {
         if let Some(task) = self.tasks.get(&id) {
             let _ = task.cmd.send(Cmd::Direction(direction));
             return;
-        }
-        if self.directions.len() >= MAX_PENDING_DIRECTIONS {
-            self.directions.clear();
         }
         self.directions.insert(id, direction);
     }
@@ -250,7 +211,7 @@ impl<J: Send + 'static> DataTasks<J> {
     }
 
     fn insert(&mut self, id: DataId, cmd: mpsc::UnboundedSender<Cmd<J>>, join: JoinHandle<()>) {
-        if let Some(direction) = self.directions.remove(&id) {
+        if let Some(direction) = self.directions.take(&id) {
             let _ = cmd.send(Cmd::Direction(direction));
         }
         if let Some(old) = self.tasks.insert(id, Task { cmd, join }) {
@@ -262,7 +223,7 @@ impl<J: Send + 'static> DataTasks<J> {
 
     /// Aborts a data connection's task (its sockets close at once).
     pub(crate) fn close(&mut self, id: DataId) {
-        self.directions.remove(&id);
+        self.directions.take(&id);
         if let Some(task) = self.tasks.remove(&id) {
             task.join.abort();
         }
@@ -296,15 +257,13 @@ struct TaskContext {
 pub(crate) struct Progress {
     id: DataId,
     events: mpsc::UnboundedSender<(DataId, DataEvent)>,
-    last: std::time::Instant,
+    clock: ProgressClock,
 }
 
 impl Progress {
     /// Notes the running total; sends it when a second has passed since the last report.
     pub(crate) fn report(&mut self, bytes: u64) {
-        let now = std::time::Instant::now();
-        if now.duration_since(self.last) >= Duration::from_secs(1) {
-            self.last = now;
+        if self.clock.due(std::time::Instant::now()) {
             let _ = self.events.send((self.id, DataEvent::Progress { bytes }));
         }
     }
@@ -315,7 +274,7 @@ impl TaskContext {
         Progress {
             id: self.id,
             events: self.events.clone(),
-            last: std::time::Instant::now(),
+            clock: ProgressClock::new(std::time::Instant::now()),
         }
     }
 
@@ -356,7 +315,7 @@ impl TaskContext {
             match cmd_rx.recv().await {
                 Some(Cmd::Start(job)) => return Some((stream, job)),
                 Some(Cmd::Direction(d)) => *direction = Some(d),
-                Some(Cmd::Reject) | None => return None,
+                Some(_) | None => return None,
             }
         }
     }
@@ -376,19 +335,14 @@ impl TaskContext {
                 let start = with_timeout(self.limit, acceptor)
                     .await
                     .map_err(|_| DataError::TlsFailed)?;
-                let config = match *direction {
-                    Some(d) => session.data_config_for(d),
-                    None => match self.wait_direction(cmd_rx).await {
-                        Waited::Direction(d) => {
-                            *direction = Some(d);
-                            session.data_config_for(d)
-                        }
-                        // A client that finishes the handshake before it sends the transfer
-                        // command: the config without tickets suits both directions.
-                        Waited::TimedOut => session.data_config(),
+                if direction.is_none() {
+                    match self.wait_direction(cmd_rx).await {
+                        Waited::Direction(d) => *direction = Some(d),
+                        Waited::TimedOut => {}
                         Waited::Rejected => return Ok(None),
-                    },
-                };
+                    }
+                }
+                let config = session.data_config_known(*direction);
                 let s = with_timeout(self.limit, start.into_stream(config))
                     .await
                     .map_err(|_| DataError::TlsFailed)?;
@@ -406,20 +360,19 @@ impl TaskContext {
         }
     }
 
-    /// Waits for the transfer's direction, at most [`DIRECTION_WAIT`] (and never longer than
-    /// the accept limit).
+    /// Waits for the transfer's direction, at most [`direction_wait`] of the accept limit.
     async fn wait_direction<J>(&self, cmd_rx: &mut mpsc::UnboundedReceiver<Cmd<J>>) -> Waited {
         let wait = async {
             loop {
                 match cmd_rx.recv().await {
                     Some(Cmd::Direction(d)) => return Waited::Direction(d),
-                    // cannot happen: `Start` follows `Connected`, which is not sent yet.
-                    Some(Cmd::Start(_)) => continue,
                     Some(Cmd::Reject) | None => return Waited::Rejected,
+                    // `Start` cannot come yet: it follows `Connected`, which is not sent yet.
+                    Some(_) => continue,
                 }
             }
         };
-        let limit = self.accept_limit.min(DIRECTION_WAIT);
+        let limit = direction_wait(self.accept_limit);
         match tokio::time::timeout(limit, wait).await {
             Ok(waited) => waited,
             Err(_) => {

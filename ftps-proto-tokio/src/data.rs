@@ -5,22 +5,18 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use ftps_proto::ascii::{AsciiDecoder, AsciiEncoder};
 use ftps_proto::session::DataError;
+use ftps_proto_std::support::data_ports::port_candidates;
+use ftps_proto_std::support::transfer::{read_failure, FromWire, ToWire, DRAIN_LIMIT};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::stream::FtpStream;
 
-/// Size of the buffer a transfer copies through (one per transfer, allocated once).
-pub const DATA_BUFFER: usize = 256 * 1024;
-
-/// How long the side that finished sending waits for the peer to close after its own
-/// close_notify (the peer may still have a TLS session ticket or its close_notify in flight).
-pub(crate) const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+pub(crate) use ftps_proto_std::support::transfer::CopyError;
+pub use ftps_proto_std::support::transfer::{Representation, DATA_BUFFER};
 
 /// Binds a listener on `ip`, on a port from `ports` (tried from a pseudo-random start, each
 /// at most once) or any free port.
@@ -31,38 +27,14 @@ pub(crate) async fn bind_listener(
     let Some(range) = ports else {
         return TcpListener::bind(SocketAddr::new(ip, 0)).await;
     };
-    let (lo, hi) = (*range.start(), *range.end());
-    if lo > hi {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "empty passive port range",
-        ));
-    }
-    let span = u32::from(hi - lo) + 1;
-    let start = pseudo_random() % span;
     let mut last = io::Error::new(io::ErrorKind::AddrInUse, "no free port in range");
-    for i in 0..span {
-        // cannot overflow: the offset is below `span`, so lo + offset <= hi.
-        let port = lo + ((start + i) % span) as u16;
+    for port in port_candidates(range)? {
         match TcpListener::bind(SocketAddr::new(ip, port)).await {
             Ok(listener) => return Ok(listener),
             Err(e) => last = e,
         }
     }
     Err(last)
-}
-
-/// A cheap varying number for spreading passive ports (not for security).
-fn pseudo_random() -> u32 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let mixed =
-        (u64::from(t) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    (mixed >> 32) as u32
 }
 
 /// Connects to `addr` within `limit`.
@@ -75,38 +47,6 @@ pub(crate) async fn connect(addr: SocketAddr, limit: Duration) -> io::Result<Tcp
     let stream = crate::stream::with_timeout(limit, socket.connect(addr)).await?;
     let _ = stream.set_nodelay(true);
     Ok(stream)
-}
-
-/// Where a transfer's failure came from, to pick the [`DataError`].
-#[derive(Debug)]
-pub(crate) enum CopyError {
-    /// The data connection broke or was truncated.
-    Data(DataError),
-    /// The local side (file, user reader/writer) failed.
-    Local(io::Error),
-}
-
-/// How a transfer's bytes are represented on the data connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Representation {
-    /// `TYPE I`: the bytes as they are (the default).
-    #[default]
-    Binary,
-    /// `TYPE A`: local LF line ends become CRLF on the wire and back
-    /// ([`ftps_proto::ascii`]).
-    Ascii,
-}
-
-impl Representation {
-    /// [`Representation::Ascii`] when `ascii`, else [`Representation::Binary`].
-    pub fn from_ascii(ascii: bool) -> Self {
-        if ascii {
-            Representation::Ascii
-        } else {
-            Representation::Binary
-        }
-    }
 }
 
 /// Sends everything `source` yields on `data` (converted to the network form in
@@ -127,12 +67,7 @@ where
     R: AsyncRead + Unpin + ?Sized,
 {
     let mut buf = vec![0u8; DATA_BUFFER];
-    // The network form of a chunk is at most twice as long: no growth after this.
-    let mut wire = match repr {
-        Representation::Ascii => Vec::with_capacity(2 * DATA_BUFFER),
-        Representation::Binary => Vec::new(),
-    };
-    let mut encoder = AsciiEncoder::new();
+    let mut wire = ToWire::new(repr);
     let mut total: u64 = 0;
     loop {
         let n = source.read(&mut buf).await.map_err(CopyError::Local)?;
@@ -140,15 +75,7 @@ where
             break;
         }
         // cannot fire: `read` returns at most `buf.len()`.
-        let chunk = buf.get(..n).unwrap_or_default();
-        let out: &[u8] = match repr {
-            Representation::Binary => chunk,
-            Representation::Ascii => {
-                wire.clear();
-                encoder.convert(chunk, &mut wire);
-                &wire
-            }
-        };
+        let out = wire.convert(buf.get(..n).unwrap_or_default());
         data.write_all(out)
             .await
             .map_err(|_| CopyError::Data(DataError::Broken))?;
@@ -195,12 +122,7 @@ where
     W: AsyncWrite + Unpin + ?Sized,
 {
     let mut buf = vec![0u8; DATA_BUFFER];
-    // The local form of a chunk is at most one byte longer (a CR held from the last one).
-    let mut local = match repr {
-        Representation::Ascii => Vec::with_capacity(DATA_BUFFER + 1),
-        Representation::Binary => Vec::new(),
-    };
-    let mut decoder = AsciiDecoder::new();
+    let mut local = FromWire::new(repr);
     let mut total: u64 = 0;
     loop {
         let n = match data.read(&mut buf).await {
@@ -211,34 +133,21 @@ where
             break;
         }
         // cannot fire: `read` returns at most `buf.len()`.
-        let chunk = buf.get(..n).unwrap_or_default();
-        let out: &[u8] = match repr {
-            Representation::Binary => chunk,
-            Representation::Ascii => {
-                local.clear();
-                decoder.convert(chunk, &mut local);
-                &local
-            }
-        };
+        let out = local.convert(buf.get(..n).unwrap_or_default());
         sink.write_all(out).await.map_err(CopyError::Local)?;
         total += n as u64;
         progress(total);
     }
-    if repr == Representation::Ascii {
-        local.clear();
-        decoder.finish(&mut local);
-        sink.write_all(&local).await.map_err(CopyError::Local)?;
-    }
+    sink.write_all(local.finish())
+        .await
+        .map_err(CopyError::Local)?;
     sink.flush().await.map_err(CopyError::Local)?;
     let _ = data.shutdown().await;
     Ok(total)
 }
 
-/// The [`DataError`] of a failed data read.
+/// The [`DataError`] of a failed data read (the shared rule,
+/// [`read_failure`](ftps_proto_std::support::transfer::read_failure)).
 pub(crate) fn read_error(data: &FtpStream, e: &io::Error) -> DataError {
-    if data.is_tls() && e.kind() == io::ErrorKind::UnexpectedEof {
-        DataError::Truncated
-    } else {
-        DataError::Broken
-    }
+    read_failure(data.is_tls(), e)
 }

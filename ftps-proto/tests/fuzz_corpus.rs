@@ -18,7 +18,7 @@ fn files(dir: &Path) -> Vec<(String, PathBuf)> {
     let Ok(targets) = fs::read_dir(dir) else {
         return out;
     };
-    for target in targets.flatten() {
+    for target in targets.flatten().filter(|t| t.path().is_dir()) {
         let name = target.file_name().to_string_lossy().into_owned();
         assert!(
             TARGETS.iter().any(|(t, _)| *t == name),
@@ -31,7 +31,10 @@ fn files(dir: &Path) -> Vec<(String, PathBuf)> {
             .flatten()
             .map(|e| e.path())
             .filter(|p| p.is_file())
-            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
             .collect();
         inputs.sort();
         out.extend(inputs.into_iter().map(|p| (name.clone(), p)));
@@ -54,7 +57,11 @@ fn replay(kind: &str) -> usize {
             broken.push(format!("{target}: {}", path.display()));
         }
     }
-    assert!(broken.is_empty(), "inputs that break an invariant:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "inputs that break an invariant:\n{}",
+        broken.join("\n")
+    );
     all.len()
 }
 
@@ -77,4 +84,19 @@ fn corpus_files_keep_their_invariants() {
 fn crash_regressions_stay_fixed() {
     // Each file here once broke an invariant; see fuzz/regressions/README.md.
     replay("regressions");
+}
+
+/// Replays one input, for triage: `FUZZ_TARGET=server_session FUZZ_INPUT=path
+/// FTPS_HARNESS_TRACE=1 cargo test -p ftps-proto --test fuzz_corpus -- --ignored --nocapture`.
+#[test]
+#[ignore = "reads FUZZ_TARGET and FUZZ_INPUT"]
+fn replay_one() {
+    let target = std::env::var("FUZZ_TARGET").expect("FUZZ_TARGET names a target");
+    let input = std::env::var("FUZZ_INPUT").expect("FUZZ_INPUT names a file");
+    let run = TARGETS
+        .iter()
+        .find(|(t, _)| *t == target)
+        .map(|(_, f)| *f)
+        .expect("a known target");
+    run(&fs::read(input).expect("a readable input"));
 }

@@ -348,12 +348,19 @@ fn dat_ascii_round_trip_and_size() {
         .unwrap();
     assert_eq!(out, OpOutput::Transferred { bytes: 11 });
     assert_eq!(data, b"a\nb\nc\rd\n");
+    // In TYPE A the server's SIZE counts the network form (a raw SIZE shows it) ...
+    let raw_size = ftps_proto::Command::Size(b"/t.txt"[..].into());
+    let r = p
+        .command(ftps_proto::client::Operation::Raw(raw_size))
+        .unwrap();
+    assert!(matches!(&r, OpOutput::Reply(reply) if reply.text() == b"11"), "{r:?}");
+    assert!(client_lines(&p).contains(&"TYPE A".to_owned()));
+    // ... while Operation::Size switches to TYPE I first and gets the stored length.
     assert_eq!(
         p.command(ftps_proto::client::Operation::Size(b"/t.txt"))
             .unwrap(),
-        OpOutput::Size(11)
+        OpOutput::Size(8)
     );
-    assert!(client_lines(&p).contains(&"TYPE A".to_owned()));
     // Back to binary: TYPE I, and SIZE is the stored length.
     assert_eq!(p.retr(b"/t.txt").unwrap(), b"a\nb\nc\rd\n");
     assert_eq!(

@@ -251,6 +251,24 @@ fn h1123_idle_timeout_421_and_close() {
 }
 
 #[test]
+fn h1123_idle_timeout_ignores_trickled_bytes() {
+    // One byte a second without a line end is no activity: the idle timer still fires.
+    let mut d = Driver::logged_in();
+    for _ in 0..299 {
+        d.advance(Duration::from_secs(1));
+        d.session.handle_input(d.now, b"N");
+        d.drain();
+    }
+    assert_eq!(d.take(), "");
+    d.advance(Duration::from_secs(1));
+    assert_eq!(
+        d.take(),
+        "421 Idle timeout; closing control connection.\r\n"
+    );
+    assert_eq!(d.closed, Some(CloseReason::Timeout));
+}
+
+#[test]
 fn c959_quit_221_close() {
     let mut d = Driver::ready();
     assert_eq!(d.cmd("QUIT\r\n"), "221 Goodbye.\r\n");

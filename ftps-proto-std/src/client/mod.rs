@@ -29,95 +29,40 @@
 //! Every wait is bounded: the core's timers (reply, data connection, TLS handshake) through
 //! socket timeouts, and [`ConnectOptions::timeout`] on the data streams.
 
-mod error;
-mod listing;
-
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
+use crate::support::drive::Step;
 use ftps_proto::ascii::{AsciiDecoder, AsciiEncoder};
-use ftps_proto::client::{
-    ClientConfig, ClientError, ClientEvent, ClientOutput, ClientSession, OpId, OpOutput, Operation,
-    Transfer, TransferKind,
-};
+use ftps_proto::client::{ClientSession, OpId, OpOutput, Operation, Transfer, TransferKind};
 use ftps_proto::codec::reply_body::Features;
-use ftps_proto::session::{CloseReason, DataAction, DataError, DataEvent, DataId, TlsEvent};
+use ftps_proto::session::{DataError, DataId, TlsEvent};
 use ftps_proto::timeval::TimeVal;
 use ftps_proto::Secret;
 use rustls::pki_types::ServerName;
 use tracing::debug;
 
-use crate::conn::{DataTasks, DataTlsRole};
+use crate::conn::DataTasks;
 use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{connect_tls, is_timeout, stop_tls, FtpStream};
+use crate::support::client_book::{self as book, ClientBook};
+use crate::support::data_tls::DataTlsRole;
+use crate::support::remote::{ListingBuffer, MAX_LISTING};
 use crate::support::tls::ClientTls;
+use crate::support::transfer::{confirmed_bytes, ClientDataEnd};
 
-pub use error::Error;
-pub use listing::{lines, RemoteEntry};
-
-/// How a transfer's bytes are represented (listings are always taken as they are).
-fn representation(t: &Transfer<'_>) -> Representation {
-    Representation::from_ascii(t.ascii && !t.kind.is_listing())
-}
-
-/// Largest listing a client buffers (bytes).
-const MAX_LISTING: usize = 64 * 1024 * 1024;
+pub use crate::support::client_error::Error;
+pub use crate::support::connect::ConnectOptions;
+pub use crate::support::remote::{lines, RemoteEntry};
 
 /// How long one control read waits while a data thread may report an event.
 const BUSY_POLL: Duration = Duration::from_millis(5);
 
 /// How long one control read waits otherwise (the loop then checks the deadline again).
 const IDLE_POLL: Duration = Duration::from_secs(1);
-
-/// How to connect.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ConnectOptions {
-    /// The session's protocol configuration (security mode, PROT level, passive/active ...).
-    pub config: ClientConfig,
-    /// TLS setup (certificate verification, client certificate, resumption store); required
-    /// unless `config.security` is plain.
-    pub tls: Option<ClientTls>,
-    /// Name verified in the server's certificate and sent as SNI; default: the host given to
-    /// [`Client::connect`].
-    pub server_name: Option<String>,
-    /// Limit for the TCP connect, each control write, and each wait on a data stream.
-    /// Default 30 s.
-    pub timeout: Duration,
-}
-
-impl ConnectOptions {
-    /// Explicit FTPS (`AUTH TLS`), TLS required, `PROT P`.
-    pub fn explicit(tls: ClientTls) -> Self {
-        ConnectOptions {
-            config: ClientConfig::default(),
-            tls: Some(tls),
-            server_name: None,
-            timeout: Duration::from_secs(30),
-        }
-    }
-
-    /// Implicit FTPS (TLS from the first byte, usually port 990).
-    pub fn implicit(tls: ClientTls) -> Self {
-        ConnectOptions {
-            config: ClientConfig::implicit(),
-            ..ConnectOptions::explicit(tls)
-        }
-    }
-
-    /// Plain FTP: **no encryption**, the password travels in the clear. Explicit opt-in only.
-    pub fn plain_insecure() -> Self {
-        ConnectOptions {
-            config: ClientConfig::plain(),
-            tls: None,
-            server_name: None,
-            timeout: Duration::from_secs(30),
-        }
-    }
-}
 
 /// A blocking FTPS client connection. See the [module docs](self).
 pub struct Client {
@@ -127,13 +72,9 @@ pub struct Client {
     rbuf: Vec<u8>,
     data: DataTasks<Sender<FtpStream>>,
     tls: Option<(ClientTls, ServerName<'static>)>,
-    done: HashMap<OpId, Result<OpOutput, ClientError>>,
-    data_of: HashMap<OpId, DataId>,
+    book: ClientBook,
     started: HashMap<DataId, Receiver<FtpStream>>,
     deadline: Option<Instant>,
-    ready: bool,
-    setup_error: Option<ClientError>,
-    closed: Option<CloseReason>,
     timeout: Duration,
 }
 
@@ -146,20 +87,12 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// A non-borrowing copy of a [`ClientOutput`] other than `Transmit`/`Timeout`.
-enum Step {
-    StartTls,
-    StopTls,
-    Data(DataAction),
-    Event(ClientEvent),
-    Close(CloseReason),
-}
-
 impl Client {
     /// Connects to `host:port` and runs the session setup (greeting, TLS, `FEAT`, `PBSZ`/`PROT`).
     pub fn connect(host: &str, port: u16, options: ConnectOptions) -> Result<Client, Error> {
-        let host_only = host.trim_start_matches('[').trim_end_matches(']');
-        let addrs: Vec<SocketAddr> = (host_only, port).to_socket_addrs()?.collect();
+        let addrs: Vec<SocketAddr> = (ConnectOptions::bare_host(host), port)
+            .to_socket_addrs()?
+            .collect();
         let mut last = Error::Io(std::io::Error::new(
             std::io::ErrorKind::NotFound,
             format!("{host}: no address"),
@@ -167,10 +100,7 @@ impl Client {
         for addr in addrs {
             match crate::data::connect(addr, options.timeout) {
                 Ok(tcp) => {
-                    let name = options
-                        .server_name
-                        .clone()
-                        .unwrap_or_else(|| host_only.to_owned());
+                    let name = options.verified_name(host);
                     return Client::on_stream(tcp, addr, &name, options);
                 }
                 Err(e) => last = Error::Io(e),
@@ -185,48 +115,26 @@ impl Client {
         name: &str,
         options: ConnectOptions,
     ) -> Result<Client, Error> {
-        let tls = match options.tls {
-            Some(tls) => {
-                let server_name = tls.server_name(name)?;
-                Some((tls, server_name))
-            }
-            None if options.config.security.tls_required() => return Err(Error::TlsNotConfigured),
-            None => None,
-        };
-        let role = match &tls {
-            Some((t, n)) => DataTlsRole::Client(t.config(), n.clone()),
-            None => DataTlsRole::Unavailable,
-        };
-        let handshake = options.config.timeouts.tls_handshake;
-        let mut config = options.config;
-        if config.active_ip.is_none() {
-            // Active mode listens on (and advertises) the control connection's local address.
-            config.active_ip = Some(tcp.local_addr()?.ip());
-        }
-        let session = ClientSession::new(config, addr, Instant::now());
+        let parts = options.into_parts(name, tcp.local_addr()?.ip())?;
+        let role = DataTlsRole::for_client(parts.tls.as_ref());
+        let handshake = parts.config.timeouts.tls_handshake;
+        let session = ClientSession::new(parts.config, addr, Instant::now());
         let mut client = Client {
             session,
             stream: FtpStream::Plain(tcp),
             out: Vec::with_capacity(1024),
             rbuf: vec![0u8; 16 * 1024],
             data: DataTasks::new(role, handshake, handshake),
-            tls,
-            done: HashMap::new(),
-            data_of: HashMap::new(),
+            tls: parts.tls,
+            book: ClientBook::default(),
             started: HashMap::new(),
             deadline: None,
-            ready: false,
-            setup_error: None,
-            closed: None,
-            timeout: options.timeout,
+            timeout: parts.timeout,
         };
         loop {
             client.drain();
-            if client.ready {
-                return Ok(client);
-            }
-            if let Some(e) = client.setup_error.take() {
-                return Err(Error::Ftp(e));
+            if let Some(outcome) = client.book.setup_outcome() {
+                return outcome.map(|()| client);
             }
             client.wait()?;
         }
@@ -266,10 +174,7 @@ impl Client {
 
     /// `PWD`: the working directory.
     pub fn pwd(&mut self) -> Result<String, Error> {
-        match self.command(Operation::Pwd)? {
-            OpOutput::Path(p) => Ok(String::from_utf8_lossy(&p).into_owned()),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::path_of(self.command(Operation::Pwd)?)
     }
 
     /// `CWD path`.
@@ -279,10 +184,8 @@ impl Client {
 
     /// `MKD path`: returns the created directory as the server names it.
     pub fn mkdir(&mut self, path: &str) -> Result<String, Error> {
-        match self.command(Operation::Mkd(path.as_bytes()))? {
-            OpOutput::Path(p) => Ok(String::from_utf8_lossy(&p).into_owned()),
-            _ => Ok(path.to_owned()),
-        }
+        let output = self.command(Operation::Mkd(path.as_bytes()))?;
+        Ok(book::made_dir(output, path))
     }
 
     /// `RMD path`.
@@ -306,34 +209,22 @@ impl Client {
 
     /// `SIZE path`.
     pub fn size(&mut self, path: &str) -> Result<u64, Error> {
-        match self.command(Operation::Size(path.as_bytes()))? {
-            OpOutput::Size(n) => Ok(n),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::size_of(self.command(Operation::Size(path.as_bytes()))?)
     }
 
     /// `MDTM path`.
     pub fn mdtm(&mut self, path: &str) -> Result<TimeVal, Error> {
-        match self.command(Operation::Mdtm(path.as_bytes()))? {
-            OpOutput::Time(t) => Ok(t),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::time_of(self.command(Operation::Mdtm(path.as_bytes()))?)
     }
 
     /// `FEAT`.
     pub fn feat(&mut self) -> Result<Features, Error> {
-        match self.command(Operation::Feat)? {
-            OpOutput::Features(f) => Ok(f),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::features_of(self.command(Operation::Feat)?)
     }
 
-    /// `SITE text`: the reply text.
+    /// `SITE text`: the reply's text (lines joined with `\n`, code removed).
     pub fn site(&mut self, text: &str) -> Result<String, Error> {
-        match self.command(Operation::Site(text.as_bytes()))? {
-            OpOutput::Reply(r) => Ok(format!("{r:?}")),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::reply_text_of(self.command(Operation::Site(text.as_bytes()))?)
     }
 
     /// `CCC`: the control connection continues in plaintext (data protection unchanged).
@@ -387,10 +278,7 @@ impl Client {
     where
         W: Write + ?Sized,
     {
-        if t.kind.is_upload() {
-            return Err(Error::WrongDirection);
-        }
-        let repr = representation(&t);
+        let repr = book::download_repr(&t)?;
         let (op, id, mut stream) = self.open_transfer(t)?;
         let result = receive_stream(&mut stream, writer, repr, |_| {});
         self.end_transfer(op, id, result).map(|(n, _)| n)
@@ -405,10 +293,7 @@ impl Client {
 
     /// Any download as a [`Read`] (see [`Client::retr_reader`]).
     pub fn download_reader(&mut self, t: Transfer<'_>) -> Result<DataReader<'_>, Error> {
-        if t.kind.is_upload() {
-            return Err(Error::WrongDirection);
-        }
-        let repr = representation(&t);
+        let repr = book::download_repr(&t)?;
         let (op, id, stream) = self.open_transfer(t)?;
         Ok(DataReader {
             client: self,
@@ -467,10 +352,7 @@ impl Client {
         let t = Transfer::without_path(TransferKind::Stou);
         let (op, id, mut stream) = self.open_transfer(t)?;
         let result = send_stream(reader, &mut stream, Representation::Binary, |_| {});
-        match self.end_transfer(op, id, result)?.1 {
-            OpOutput::StoredAs(name) => Ok(Some(String::from_utf8_lossy(&name).into_owned())),
-            _ => Ok(None),
-        }
+        Ok(book::stored_name(self.end_transfer(op, id, result)?.1))
     }
 
     /// Any upload ([`TransferKind::Stor`], `Appe`, `Stou`) from `reader`, as `t` describes it
@@ -479,10 +361,7 @@ impl Client {
     where
         R: Read + ?Sized,
     {
-        if !t.kind.is_upload() {
-            return Err(Error::WrongDirection);
-        }
-        let repr = representation(&t);
+        let repr = book::upload_repr(&t)?;
         let (op, id, mut stream) = self.open_transfer(t)?;
         let result = send_stream(reader, &mut stream, repr, |_| {});
         self.end_transfer(op, id, result).map(|(n, _)| n)
@@ -496,10 +375,7 @@ impl Client {
 
     /// Any upload as a [`Write`] (see [`Client::stor_writer`]).
     pub fn upload_writer(&mut self, t: Transfer<'_>) -> Result<DataWriter<'_>, Error> {
-        if !t.kind.is_upload() {
-            return Err(Error::WrongDirection);
-        }
-        let repr = representation(&t);
+        let repr = book::upload_repr(&t)?;
         let (op, id, stream) = self.open_transfer(t)?;
         Ok(DataWriter {
             client: self,
@@ -527,9 +403,7 @@ impl Client {
 
     fn list_kind(&mut self, kind: TransferKind, path: Option<&str>) -> Result<Vec<String>, Error> {
         let bytes = self.listing(kind, path)?;
-        Ok(lines(&bytes)
-            .map(|l| String::from_utf8_lossy(l).into_owned())
-            .collect())
+        Ok(crate::support::remote::text_lines(&bytes))
     }
 
     /// `MLSD [path]`: the parsed entries (lines that do not parse are skipped).
@@ -539,12 +413,8 @@ impl Client {
     }
 
     fn listing(&mut self, kind: TransferKind, path: Option<&str>) -> Result<Vec<u8>, Error> {
-        let t = match path {
-            Some(p) => Transfer::new(kind, p.as_bytes()),
-            None => Transfer::without_path(kind),
-        };
-        let (op, id, mut stream) = self.open_transfer(t)?;
-        let mut sink = listing::BoundedSink::new(MAX_LISTING);
+        let (op, id, mut stream) = self.open_transfer(book::listing_transfer(kind, path))?;
+        let mut sink = ListingBuffer::new(MAX_LISTING);
         let result = receive_stream(&mut stream, &mut sink, Representation::Binary, |_| {});
         self.end_transfer(op, id, result)?;
         Ok(sink.into_inner())
@@ -555,14 +425,10 @@ impl Client {
         let op = self.session.transfer(t)?;
         loop {
             self.drain();
-            if let Some(result) = self.done.remove(&op) {
-                // Finished (failed) before any data moved.
-                return Err(match result {
-                    Ok(_) => Error::Unexpected("transfer ended before its data".to_owned()),
-                    Err(e) => Error::Ftp(e),
-                });
+            if let Some(error) = self.book.ended_early(op) {
+                return Err(error);
             }
-            if let Some(id) = self.data_of.get(&op).copied() {
+            if let Some(id) = self.book.data_of(op) {
                 if let Some(rx) = self.started.remove(&id) {
                     let stream = rx.recv_timeout(self.timeout).map_err(|_| {
                         std::io::Error::new(std::io::ErrorKind::BrokenPipe, "data thread ended")
@@ -586,37 +452,32 @@ impl Client {
         result: Result<u64, CopyError>,
     ) -> Result<(u64, OpOutput), Error> {
         let now = Instant::now();
-        let local_error = match result {
-            Ok(bytes) => {
-                self.session
-                    .handle_data(now, id, DataEvent::Finished { bytes });
+        let counted = result.as_ref().ok().copied();
+        let local_error = match ClientDataEnd::of(result) {
+            ClientDataEnd::Report(event) => {
+                self.session.handle_data(now, id, event);
                 None
             }
-            Err(CopyError::Data(e)) => {
-                self.session.handle_data(now, id, DataEvent::Failed(e));
-                None
-            }
-            Err(CopyError::Local(e)) => {
+            ClientDataEnd::Abort(e) => {
                 let _ = self.session.abort(now, op);
                 Some(e)
             }
         };
-        self.data_of.remove(&op);
+        self.book.forget_data(op);
         let outcome = self.finish(op);
         if let Some(e) = local_error {
             return Err(Error::Io(e));
         }
-        match outcome? {
-            OpOutput::Transferred { bytes } => Ok((bytes, OpOutput::Transferred { bytes })),
-            other => Ok((0, other)),
-        }
+        let output = outcome?;
+        Ok((confirmed_bytes(&output, counted), output))
     }
 
     /// Aborts a transfer whose reader or writer was dropped unfinished; its result is not
     /// waited for.
     fn abandon(&mut self, op: OpId) {
-        let _ = self.session.abort(Instant::now(), op);
-        self.data_of.remove(&op);
+        if self.session.abort(Instant::now(), op).is_ok() {
+            self.book.abandon(op);
+        }
         self.drain();
     }
 
@@ -624,8 +485,8 @@ impl Client {
     fn finish(&mut self, op: OpId) -> Result<OpOutput, Error> {
         loop {
             self.drain();
-            if let Some(result) = self.done.remove(&op) {
-                return result.map_err(Error::Ftp);
+            if let Some(result) = self.book.take_result(op) {
+                return result;
             }
             self.wait()?;
         }
@@ -634,17 +495,9 @@ impl Client {
     /// Carries out every pending output of the session.
     fn drain(&mut self) {
         loop {
-            let step = match self.session.poll_output() {
-                ClientOutput::Transmit(bytes) => {
-                    self.out.extend_from_slice(bytes);
-                    continue;
-                }
-                ClientOutput::StartTls { .. } => Step::StartTls,
-                ClientOutput::StopTls => Step::StopTls,
-                ClientOutput::Data(action) => Step::Data(action),
-                ClientOutput::Event(event) => Step::Event(event),
-                ClientOutput::Close(reason) => Step::Close(reason),
-                ClientOutput::Timeout(deadline) => {
+            match Step::of_client(self.session.poll_output(), &mut self.out) {
+                Step::Transmitted => {}
+                Step::Idle(deadline) => {
                     self.deadline = deadline;
                     if self.flush().is_err() {
                         self.session.handle_eof(Instant::now());
@@ -652,9 +505,6 @@ impl Client {
                     }
                     return;
                 }
-                _ => continue,
-            };
-            match step {
                 Step::StartTls => {
                     let event = self.start_tls();
                     self.session.handle_tls(Instant::now(), event);
@@ -687,32 +537,19 @@ impl Client {
                         },
                     );
                 }
-                Step::Event(event) => match event {
-                    ClientEvent::Ready { .. } => self.ready = true,
-                    ClientEvent::SetupFailed { error } => self.setup_error = Some(error),
-                    ClientEvent::TransferData { op, data } => {
-                        self.data_of.insert(op, data);
-                    }
-                    ClientEvent::Done { op, result } => {
-                        self.done.insert(op, result);
-                    }
-                    ClientEvent::ProtocolViolation { violation } => {
-                        debug!(?violation, "server broke the protocol");
-                    }
-                    _ => {}
-                },
+                Step::Event(event) => self.book.on_event(event),
                 Step::Close(reason) => {
                     let _ = self.flush();
                     self.stream.close();
                     self.data.close_all();
-                    self.closed = Some(reason);
+                    self.book.close(reason);
                 }
             }
         }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        if self.out.is_empty() || self.closed.is_some() {
+        if self.out.is_empty() || self.book.is_closed() {
             self.out.clear();
             return Ok(());
         }
@@ -747,9 +584,7 @@ impl Client {
 
     /// Waits for one input: control bytes, a data event or the session's deadline.
     fn wait(&mut self) -> Result<(), Error> {
-        if let Some(reason) = &self.closed {
-            return Err(Error::Closed(reason.clone()));
-        }
+        self.book.check_open()?;
         if let Some((id, event)) = self.data.try_event() {
             self.session.handle_data(Instant::now(), id, event);
             return Ok(());
@@ -841,7 +676,7 @@ impl DataReader<'_> {
         self.finished = true;
         self.stream.close();
         let _ = self.client.session.abort(Instant::now(), self.op);
-        self.client.data_of.remove(&self.op);
+        self.client.book.forget_data(self.op);
         match self.client.finish(self.op) {
             Ok(_) | Err(Error::Ftp(_)) => Ok(()),
             Err(e) => Err(e),
@@ -940,7 +775,7 @@ impl DataWriter<'_> {
     pub fn abort(mut self) -> Result<(), Error> {
         self.finished = true;
         let _ = self.client.session.abort(Instant::now(), self.op);
-        self.client.data_of.remove(&self.op);
+        self.client.book.forget_data(self.op);
         self.client.drain();
         if let Some(tcp) = self.stream.tcp() {
             let _ = tcp.shutdown(std::net::Shutdown::Both);

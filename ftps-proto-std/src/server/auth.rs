@@ -1,20 +1,9 @@
-//! The [`Authenticator`] trait and a user/password table.
-
-use std::collections::HashMap;
+//! The [`Authenticator`] trait, and its implementation for the shared user/password table
+//! ([`Users`]).
 
 use ftps_proto::Secret;
 
-/// The answer to a login attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AuthOutcome {
-    /// The credentials are good (`230`).
-    LoggedIn,
-    /// Refused (`530`, after the session's failed-login delay).
-    Failed,
-    /// An `ACCT` is needed as well (`332`).
-    NeedAccount,
-}
+pub use crate::support::users::{AuthOutcome, Users};
 
 /// Checks credentials (blocking, on the session's thread). The password is a [`Secret`]:
 /// never log it.
@@ -63,74 +52,6 @@ pub trait Authenticator: Send + Sync + 'static {
     }
 }
 
-/// A fixed table of users and passwords, optionally with anonymous logins (`anonymous` or
-/// `ftp`, any password; the session's `allow_anonymous` must be on as well).
-///
-/// ```
-/// use ftps_proto::Secret;
-/// use ftps_proto_std::server::{AuthOutcome, Authenticator, Users};
-/// let users = Users::new().with_user("demo", "pw");
-/// assert_eq!(users.authenticate(b"demo", &Secret::from("pw"), None), AuthOutcome::LoggedIn);
-/// assert_eq!(users.authenticate(b"demo", &Secret::from("no"), None), AuthOutcome::Failed);
-/// ```
-#[derive(Clone, Default)]
-pub struct Users {
-    users: HashMap<Vec<u8>, Secret<'static>>,
-    anonymous: bool,
-}
-
-impl std::fmt::Debug for Users {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Users")
-            .field("count", &self.users.len())
-            .field("anonymous", &self.anonymous)
-            .finish()
-    }
-}
-
-impl Users {
-    /// No users.
-    pub fn new() -> Self {
-        Users::default()
-    }
-
-    /// Adds (or replaces) a user.
-    pub fn with_user(mut self, name: &str, password: &str) -> Self {
-        self.users
-            .insert(name.as_bytes().to_vec(), Secret::from(password.to_owned()));
-        self
-    }
-
-    /// Accepts `anonymous` and `ftp` with any password.
-    pub fn with_anonymous(mut self, allow: bool) -> Self {
-        self.anonymous = allow;
-        self
-    }
-
-    /// The verdict for these credentials (the table lookup every adapter shares).
-    pub fn check(&self, user: &[u8], password: &Secret<'_>) -> AuthOutcome {
-        if self.anonymous
-            && (user.eq_ignore_ascii_case(b"anonymous") || user.eq_ignore_ascii_case(b"ftp"))
-        {
-            return AuthOutcome::LoggedIn;
-        }
-        match self.users.get(user) {
-            Some(expected) if same_bytes(expected.expose(), password.expose()) => {
-                AuthOutcome::LoggedIn
-            }
-            _ => AuthOutcome::Failed,
-        }
-    }
-}
-
-/// Compares without an early exit on the first differing byte.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 impl Authenticator for Users {
     fn authenticate(
         &self,
@@ -139,32 +60,5 @@ impl Authenticator for Users {
         _account: Option<&Secret<'_>>,
     ) -> AuthOutcome {
         self.check(user, password)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn anonymous_only_when_enabled() {
-        let users = Users::new().with_user("demo", "pw");
-        assert_eq!(
-            users.check(b"anonymous", &Secret::from("x")),
-            AuthOutcome::Failed
-        );
-        let users = users.with_anonymous(true);
-        assert_eq!(
-            users.check(b"FTP", &Secret::from("x")),
-            AuthOutcome::LoggedIn
-        );
-        assert_eq!(
-            users.check(b"demo", &Secret::from("p")),
-            AuthOutcome::Failed
-        );
-        assert_eq!(
-            users.check(b"Demo", &Secret::from("pw")),
-            AuthOutcome::Failed
-        );
     }
 }

@@ -1,225 +1,54 @@
-//! [`LocalFs`]: a [`Storage`] on a local directory, jailed with the shared path mapping.
+//! [`LocalFs`] (the shared local-filesystem storage, [`crate::support::local_fs`]) as this
+//! adapter's [`Storage`]: each operation runs on the calling thread.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::fs::File;
 
-use ftps_proto::listing::{FileInfo, FileKind};
+use ftps_proto::listing::FileInfo;
 use ftps_proto::session::StorageError;
 use ftps_proto::timeval::TimeVal;
 use ftps_proto::vpath::VirtualPath;
 
 use super::{Storage, WriteMode};
-use crate::support::fs::{storage_error, LocalRoot};
 
-/// A directory of the local filesystem served as the FTP root.
-///
-/// Every path goes through [`LocalRoot`]: virtual path components joined under the root, and
-/// any symlink that resolves outside the root refused (`550`). Listings show symlinks as
-/// symlinks; `RETR`/`CWD` follow those that stay inside.
-///
-/// ```
-/// use ftps_proto_std::server::LocalFs;
-/// let dir = std::env::temp_dir().join(format!("ftps-std-localfs-doc-{}", std::process::id()));
-/// let fs = LocalFs::create(&dir).unwrap();
-/// assert_eq!(fs.root(), dir.canonicalize().unwrap());
-/// # std::fs::remove_dir_all(&dir).unwrap();
-/// ```
-#[derive(Debug, Clone)]
-pub struct LocalFs {
-    root: LocalRoot,
-}
-
-impl LocalFs {
-    /// Serves the existing directory `dir`.
-    pub fn new(dir: &Path) -> std::io::Result<Self> {
-        Ok(LocalFs {
-            root: LocalRoot::new(dir)?,
-        })
-    }
-
-    /// Serves `dir`, creating it when missing.
-    pub fn create(dir: &Path) -> std::io::Result<Self> {
-        Ok(LocalFs {
-            root: LocalRoot::create(dir)?,
-        })
-    }
-
-    /// The canonical root directory.
-    pub fn root(&self) -> &Path {
-        self.root.path()
-    }
-
-    fn real(&self, path: &VirtualPath) -> Result<PathBuf, StorageError> {
-        self.root.resolve(path)
-    }
-}
-
-fn io_err(e: std::io::Error) -> StorageError {
-    storage_error(&e)
-}
-
-/// Describes a local file for listings: `name`, the kind, size (files only), modification
-/// time, and on Unix the permission bits and link count; `link_target` for symlinks.
-pub fn file_info(
-    name: Vec<u8>,
-    meta: &std::fs::Metadata,
-    link_target: Option<Vec<u8>>,
-) -> FileInfo {
-    let file_type = meta.file_type();
-    let kind = if file_type.is_symlink() {
-        FileKind::Symlink
-    } else if file_type.is_dir() {
-        FileKind::Directory
-    } else if file_type.is_file() {
-        FileKind::File
-    } else {
-        FileKind::Other(b'p')
-    };
-    let mut info = FileInfo::new(name, kind).with_size(if kind == FileKind::File {
-        meta.len()
-    } else {
-        0
-    });
-    if let Ok(modified) = meta.modified() {
-        let secs = match modified.duration_since(std::time::UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            Err(_) => 0,
-        };
-        if let Some(t) = TimeVal::from_unix(secs, 0) {
-            info = info.with_modified(t);
-        }
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        info = info
-            .with_mode(meta.mode() & 0o7777)
-            .with_links(meta.nlink());
-    }
-    if let Some(target) = link_target {
-        info = info.with_link_target(target);
-    }
-    info
-}
-
-fn name_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
-    name.as_encoded_bytes().to_vec()
-}
+pub use crate::support::local_fs::{file_info, LocalFs};
 
 impl Storage for LocalFs {
     type Reader = File;
     type Writer = File;
 
     fn metadata(&self, path: &VirtualPath) -> Result<FileInfo, StorageError> {
-        let real = self.real(path)?;
-        let meta = std::fs::metadata(&real).map_err(io_err)?;
-        let name = path
-            .file_name()
-            .map(<[u8]>::to_vec)
-            .unwrap_or_else(|| b"/".to_vec());
-        Ok(file_info(name, &meta, None))
+        LocalFs::metadata(self, path)
     }
 
     fn list(&self, path: &VirtualPath) -> Result<Vec<FileInfo>, StorageError> {
-        let real = self.real(path)?;
-        let mut entries = Vec::new();
-        for entry in std::fs::read_dir(&real).map_err(io_err)? {
-            let entry = entry.map_err(io_err)?;
-            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
-                continue;
-            };
-            let target = if meta.file_type().is_symlink() {
-                std::fs::read_link(entry.path())
-                    .ok()
-                    .map(|t| name_bytes(t.as_os_str()))
-            } else {
-                None
-            };
-            entries.push(file_info(name_bytes(&entry.file_name()), &meta, target));
-        }
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(entries)
+        LocalFs::list(self, path)
     }
 
     fn open_read(&self, path: &VirtualPath, offset: u64) -> Result<File, StorageError> {
-        let real = self.real(path)?;
-        let mut file = File::open(&real).map_err(io_err)?;
-        let meta = file.metadata().map_err(io_err)?;
-        if !meta.is_file() {
-            return Err(StorageError::NotFound);
-        }
-        if offset > 0 {
-            file.seek(SeekFrom::Start(offset)).map_err(io_err)?;
-        }
-        Ok(file)
+        LocalFs::open_read(self, path, offset)
     }
 
     fn open_write(&self, path: &VirtualPath, mode: WriteMode) -> Result<File, StorageError> {
-        let real = self.real(path)?;
-        if std::fs::metadata(&real).is_ok_and(|m| m.is_dir()) {
-            return Err(StorageError::AlreadyExists);
-        }
-        let mut options = OpenOptions::new();
-        match mode {
-            WriteMode::Replace { offset: 0 } => {
-                options.write(true).create(true).truncate(true);
-            }
-            WriteMode::Replace { .. } => {
-                options.write(true).create(true).truncate(false);
-            }
-            WriteMode::Append => {
-                options.append(true).create(true);
-            }
-            WriteMode::CreateNew => {
-                options.write(true).create_new(true);
-            }
-        }
-        let mut file = options.open(&real).map_err(io_err)?;
-        if let WriteMode::Replace { offset } = mode {
-            if offset > 0 {
-                file.set_len(offset).map_err(io_err)?;
-                file.seek(SeekFrom::Start(offset)).map_err(io_err)?;
-            }
-        }
-        Ok(file)
+        LocalFs::open_write(self, path, mode)
     }
 
     fn make_dir(&self, path: &VirtualPath) -> Result<(), StorageError> {
-        let real = self.real(path)?;
-        std::fs::create_dir(&real).map_err(io_err)
+        LocalFs::make_dir(self, path)
     }
 
     fn remove_dir(&self, path: &VirtualPath) -> Result<(), StorageError> {
-        if path.is_root() {
-            return Err(StorageError::PermissionDenied);
-        }
-        let real = self.real(path)?;
-        std::fs::remove_dir(&real).map_err(io_err)
+        LocalFs::remove_dir(self, path)
     }
 
     fn delete(&self, path: &VirtualPath) -> Result<(), StorageError> {
-        let real = self.real(path)?;
-        let meta = std::fs::symlink_metadata(&real).map_err(io_err)?;
-        if meta.is_dir() {
-            return Err(StorageError::NotFound);
-        }
-        std::fs::remove_file(&real).map_err(io_err)
+        LocalFs::delete(self, path)
     }
 
     fn rename(&self, from: &VirtualPath, to: &VirtualPath) -> Result<(), StorageError> {
-        if from.is_root() || to.is_root() || to.starts_with(from) {
-            return Err(StorageError::PermissionDenied);
-        }
-        let (from, to) = (self.real(from)?, self.real(to)?);
-        std::fs::rename(&from, &to).map_err(io_err)
+        LocalFs::rename(self, from, to)
     }
 
     fn set_modified(&self, path: &VirtualPath, time: TimeVal) -> Result<(), StorageError> {
-        let real = self.real(path)?;
-        let secs = u64::try_from(time.to_unix()).map_err(|_| StorageError::InvalidName)?;
-        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
-        let file = File::options().write(true).open(&real).map_err(io_err)?;
-        file.set_modified(when).map_err(io_err)
+        LocalFs::set_modified(self, path, time)
     }
 }

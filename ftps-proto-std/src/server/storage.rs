@@ -6,23 +6,9 @@ use ftps_proto::listing::FileInfo;
 use ftps_proto::session::StorageError;
 use ftps_proto::timeval::TimeVal;
 use ftps_proto::vpath::VirtualPath;
-use ftps_proto::ReplyCode;
 
-/// How an upload opens its file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum WriteMode {
-    /// Create or truncate, then write from `offset` (`offset > 0` after `REST`: keep the first
-    /// `offset` bytes, drop the rest, write from there).
-    Replace {
-        /// Bytes of the existing file kept.
-        offset: u64,
-    },
-    /// Create or append at the end.
-    Append,
-    /// Create a new file that must not exist yet (`STOU`).
-    CreateNew,
-}
+use crate::support::storage::unique_names;
+pub use crate::support::storage::{SiteReply, WriteMode, UNIQUE_NAME_ATTEMPTS};
 
 /// The server's file system, as the FTP session sees it. Methods block; the server calls them
 /// on the session's thread (metadata, opening) or on a data connection's thread (reading and
@@ -110,7 +96,7 @@ pub trait Storage: Send + Sync + 'static {
     /// [`open_write`](Storage::open_write) in [`WriteMode::CreateNew`], moving on to the next
     /// `n` while the name exists (at most [`UNIQUE_NAME_ATTEMPTS`] names).
     fn create_unique(&self, dir: &VirtualPath) -> Result<(Vec<u8>, Self::Writer), StorageError> {
-        for name in unique_names().take(UNIQUE_NAME_ATTEMPTS) {
+        for name in unique_names() {
             let path = dir.join(&name).map_err(|_| StorageError::InvalidName)?;
             match self.open_write(&path, WriteMode::CreateNew) {
                 Ok(writer) => return Ok((name, writer)),
@@ -136,67 +122,5 @@ pub trait Storage: Send + Sync + 'static {
     fn set_modified(&self, path: &VirtualPath, time: TimeVal) -> Result<(), StorageError> {
         let _ = (path, time);
         Err(StorageError::Unsupported)
-    }
-}
-
-/// The answer to a `SITE` command ([`Storage::site`]).
-///
-/// ```
-/// use ftps_proto::ReplyCode;
-/// use ftps_proto_std::server::SiteReply;
-/// let r = SiteReply::new(ReplyCode::C200, "UMASK set to 022");
-/// assert_eq!(r.text, b"UMASK set to 022");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SiteReply {
-    /// The reply code: 2yz, 4yz or 5yz.
-    pub code: ReplyCode,
-    /// The reply text; lines separated by `\n` make a multi-line reply.
-    pub text: Vec<u8>,
-}
-
-impl SiteReply {
-    /// A reply with `code` and `text`.
-    pub fn new(code: ReplyCode, text: impl Into<Vec<u8>>) -> Self {
-        SiteReply {
-            code,
-            text: text.into(),
-        }
-    }
-}
-
-/// How many names [`Storage::create_unique`]'s default tries before giving up.
-pub const UNIQUE_NAME_ATTEMPTS: usize = 100;
-
-/// Candidate `STOU` names: `stou.<unix seconds>.<n>`, `n` from a process-wide counter.
-fn unique_names() -> impl Iterator<Item = Vec<u8>> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    std::iter::repeat_with(move || {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        format!("stou.{secs}.{n}").into_bytes()
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // C959-STOU: candidate names are single, distinct path components.
-    #[test]
-    fn c959_stou_unique_names_are_distinct_components() {
-        let names: Vec<Vec<u8>> = unique_names().take(3).collect();
-        assert_ne!(names[0], names[1]);
-        assert_ne!(names[1], names[2]);
-        for name in &names {
-            assert!(name.starts_with(b"stou."));
-            assert!(!name.contains(&b'/'));
-            assert_eq!(VirtualPath::root().join(name).unwrap().depth(), 1);
-        }
     }
 }

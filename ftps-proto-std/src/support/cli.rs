@@ -14,11 +14,28 @@
 //! assert!(matches!(client.command, ClientCommand::Get { resume: true, .. }));
 //! ```
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use ftps_proto::client::{ClientSecurity, PassiveMode, TlsPolicy};
+use ftps_proto::codec::reply_body::Features;
+use ftps_proto::codec::ProtectionLevel;
+use ftps_proto::timeval::TimeVal;
+
+use super::cert::DemoCertificate;
+use super::connect::ConnectOptions;
+use super::local_fs::LocalFs;
+use super::remote::RemoteEntry;
+use super::server_options::ServerOptions;
+use super::tls::{crypto_provider, ClientTls, ServerTls, ServerTlsOptions, ServerVerification};
+use super::users::Users;
+
+/// An example's error: a message for stderr.
+pub type CliError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How the server (or the client, from the URL scheme) secures the control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,6 +115,146 @@ impl ServerArgs {
     pub fn user_name(&self) -> &str {
         self.user.as_deref().unwrap_or("demo")
     }
+
+    /// Everything the server example needs before it binds: TLS (from `--cert`/`--key`, or a
+    /// demo certificate written to `--write-cert`), the options, the users and the storage
+    /// root (created when missing). Prints where a generated certificate went.
+    pub fn setup(&self) -> Result<ServerSetup, CliError> {
+        let tls = if self.tls == TlsMode::None {
+            None
+        } else if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+            Some(ServerTls::from_pem_files(
+                cert,
+                key,
+                ServerTlsOptions::default(),
+            )?)
+        } else {
+            let demo = DemoCertificate::generate()?;
+            demo.write_cert(&self.write_cert)?;
+            println!(
+                "self-signed certificate for localhost/127.0.0.1 written to {}",
+                self.write_cert.display()
+            );
+            Some(ServerTls::from_pem(
+                demo.cert_pem.as_bytes(),
+                demo.key_pem.as_bytes(),
+                ServerTlsOptions::default(),
+            )?)
+        };
+        let mut options = ServerOptions::new(tls);
+        options.session.tls = self.tls.session_tls();
+        options.session.require_data_session_reuse = self.require_data_session_reuse;
+        options.session.allow_anonymous = self.anonymous;
+        options.session.active.enabled = !self.no_active;
+        options.session.passive.ports = self.passive_ports.clone();
+        let user = self.user_name().to_owned();
+        let password = self.password.clone().unwrap_or_else(random_password);
+        let users = Users::new()
+            .with_user(&user, &password)
+            .with_anonymous(self.anonymous);
+        let storage = LocalFs::create(&self.root)?;
+        Ok(ServerSetup {
+            options,
+            users,
+            storage,
+            user,
+            password,
+        })
+    }
+
+    /// The lines the server example prints once listening on `addr`: what it serves, the
+    /// credentials, and a ready-to-paste `curl` command that lists the root.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// use ftps_proto_std::support::cli::ServerArgs;
+    /// let args = ServerArgs::parse_from(["ftps-server", "--root", "r"]);
+    /// let lines = args.banner("127.0.0.1:2121".parse().unwrap(), "demo", "pw");
+    /// assert_eq!(lines[2], "try: curl --ssl-reqd --cacert ./ftps-demo-cert.pem --user demo:pw \
+    ///     ftp://localhost:2121/");
+    /// ```
+    pub fn banner(&self, addr: SocketAddr, user: &str, password: &str) -> Vec<String> {
+        let (scheme, flags) = match self.tls {
+            TlsMode::ExplicitRequired | TlsMode::ExplicitOptional => ("ftp", "--ssl-reqd "),
+            TlsMode::Implicit => ("ftps", ""),
+            TlsMode::None => ("ftp", ""),
+        };
+        let cacert = match (&self.tls, &self.cert) {
+            (TlsMode::None, _) => String::new(),
+            (_, Some(cert)) => format!("--cacert {} ", cert.display()),
+            (_, None) => format!("--cacert {} ", self.write_cert.display()),
+        };
+        let host = if addr.ip().is_loopback() {
+            "localhost".to_owned()
+        } else {
+            addr.ip().to_string()
+        };
+        vec![
+            format!("serving {} on {addr}", self.root.display()),
+            format!("user {user:?}, password {password:?}"),
+            format!(
+                "try: curl {flags}{cacert}--user {user}:{password} {scheme}://{host}:{}/",
+                addr.port()
+            ),
+        ]
+    }
+}
+
+impl TlsMode {
+    /// The core's server TLS mode for this flag.
+    pub fn session_tls(self) -> ftps_proto::server::ServerTls {
+        match self {
+            TlsMode::ExplicitRequired => ftps_proto::server::ServerTls::Explicit {
+                required_for_login: true,
+            },
+            TlsMode::ExplicitOptional => ftps_proto::server::ServerTls::Explicit {
+                required_for_login: false,
+            },
+            TlsMode::Implicit => ftps_proto::server::ServerTls::Implicit,
+            TlsMode::None => ftps_proto::server::ServerTls::None,
+        }
+    }
+}
+
+/// What [`ServerArgs::setup`] prepared.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ServerSetup {
+    /// The server options.
+    pub options: ServerOptions,
+    /// The user table.
+    pub users: Users,
+    /// The storage on `--root`.
+    pub storage: LocalFs,
+    /// The user name.
+    pub user: String,
+    /// The password (given, or generated).
+    pub password: String,
+}
+
+/// A random demo password (18 hex digits) from the crypto provider's generator.
+pub fn random_password() -> String {
+    let mut bytes = [0u8; 9];
+    if crypto_provider().secure_random.fill(&mut bytes).is_err() {
+        return "demo-password".to_owned();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Logs to stderr at `RUST_LOG`'s level (default INFO). Colour codes only when stderr is a
+/// terminal: piped or redirected logs stay plain text. Passwords never reach the logs (the
+/// core and the adapters never log them).
+pub fn init_logs() {
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// Parses `LO-HI` into a port range (`LO <= HI`, `LO >= 1`).
@@ -246,6 +403,204 @@ pub enum ClientCommand {
     Pwd,
     /// Print the server's features.
     Feat,
+}
+
+impl ClientArgs {
+    /// `--timeout` as a duration (at least one second).
+    pub fn limit(&self) -> Duration {
+        Duration::from_secs(self.timeout.max(1))
+    }
+
+    /// The connection options the flags and the URL ask for: TLS (explicit FTPS required
+    /// unless `--plain`, implicit for `ftps://`), certificate trust (`--cacert`,
+    /// `--insecure`, or the webpki roots), `--prot`, `--active`, `--no-epsv`, `--ccc`, and
+    /// `--timeout` on every wait of the session.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// use ftps_proto::codec::ProtectionLevel;
+    /// use ftps_proto_std::support::cli::{ClientArgs, FtpTarget};
+    /// let args = ClientArgs::parse_from(["ftps-client", "--plain", "--prot", "c", "ftp://h/", "pwd"]);
+    /// let target = FtpTarget::parse(&args.url).unwrap();
+    /// let options = args.connect_options(&target).unwrap();
+    /// assert!(options.tls.is_none());
+    /// assert_eq!(options.config.protection, ProtectionLevel::Clear);
+    /// ```
+    pub fn connect_options(&self, target: &FtpTarget) -> Result<ConnectOptions, CliError> {
+        let mut options = if self.plain {
+            if target.implicit {
+                return Err("--plain cannot be used with an ftps:// URL".into());
+            }
+            ConnectOptions::plain_insecure()
+        } else {
+            let tls = if self.insecure {
+                ClientTls::new(ServerVerification::DangerousAcceptAnyCertificate, None)?
+            } else if let Some(ca) = &self.cacert {
+                ClientTls::with_ca_file(ca)?
+            } else {
+                ClientTls::new(ServerVerification::WebPkiRoots, None)?
+            };
+            if target.implicit {
+                ConnectOptions::implicit(tls)
+            } else {
+                let mut o = ConnectOptions::explicit(tls);
+                o.config.security = ClientSecurity::Explicit {
+                    // CCC is refused locally when TLS is required for the whole session:
+                    // with --ccc the control connection may go back to plaintext after
+                    // login (data protection stays).
+                    policy: if self.ccc {
+                        TlsPolicy::Opportunistic
+                    } else {
+                        TlsPolicy::Required
+                    },
+                    auth_ssl_fallback: false,
+                };
+                o
+            }
+        };
+        options.config.protection = match self.prot {
+            Some(Prot::C) => ProtectionLevel::Clear,
+            _ => ProtectionLevel::Private,
+        };
+        options.config.active = self.active;
+        if self.no_epsv {
+            options.config.passive = PassiveMode::PasvOnly;
+        }
+        let limit = self.limit();
+        options.timeout = limit;
+        options.config.timeouts.reply = limit;
+        options.config.timeouts.greeting = limit;
+        options.config.timeouts.data_connect = limit;
+        options.config.timeouts.tls_handshake = limit;
+        Ok(options)
+    }
+}
+
+impl ClientCommand {
+    /// Whether the command works in the URL's directory (the client changes into it first):
+    /// the listings and `pwd`; the others take paths as given.
+    pub fn uses_url_dir(&self) -> bool {
+        matches!(
+            self,
+            ClientCommand::Ls { .. }
+                | ClientCommand::Nlst { .. }
+                | ClientCommand::Mlsd { .. }
+                | ClientCommand::Pwd
+        )
+    }
+}
+
+/// The `feat` command's output: one feature per line as in the body of a `211` reply, a space
+/// first, then the name and its parameters (` SIZE`, ` MLST type*;size*;modify*;`).
+///
+/// ```
+/// use ftps_proto::codec::reply_body::parse_feat;
+/// use ftps_proto_std::support::cli::feature_lines;
+/// let features = parse_feat(b"Features:\n SIZE\n MLST type*;size*;\nEnd");
+/// assert_eq!(feature_lines(&features), [" SIZE", " MLST type*;size*;"]);
+/// ```
+pub fn feature_lines(features: &Features) -> Vec<String> {
+    features
+        .iter()
+        .map(|(name, params)| {
+            let name = String::from_utf8_lossy(name);
+            if params.is_empty() {
+                format!(" {name}")
+            } else {
+                format!(" {name} {}", String::from_utf8_lossy(params))
+            }
+        })
+        .collect()
+}
+
+/// The `mlsd` command's line for one entry: type, size, modification time, name.
+///
+/// ```
+/// use ftps_proto_std::support::cli::mlsd_line;
+/// use ftps_proto_std::support::remote::RemoteEntry;
+/// let e = &RemoteEntry::parse_mlsd(b"type=file;size=3;modify=20240102030405; a.txt\r\n")[0];
+/// assert_eq!(mlsd_line(e), "file             3 2024-01-02 03:04:05 a.txt");
+/// ```
+pub fn mlsd_line(entry: &RemoteEntry) -> String {
+    let kind = entry.kind.as_deref().unwrap_or("?");
+    let size = entry.size.map(|s| s.to_string()).unwrap_or_default();
+    let modified = entry
+        .modified
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year, t.month, t.day, t.hour, t.minute, t.second
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{kind:5} {size:>12} {modified:19} {}",
+        String::from_utf8_lossy(&entry.name)
+    )
+}
+
+/// The `mdtm` command's output: `YYYYMMDDHHMMSS` (UTC).
+///
+/// ```
+/// use ftps_proto::timeval::TimeVal;
+/// use ftps_proto_std::support::cli::mdtm_line;
+/// assert_eq!(mdtm_line(&TimeVal::new(2024, 1, 2, 3, 4, 5).unwrap()), "20240102030405");
+/// ```
+pub fn mdtm_line(t: &TimeVal) -> String {
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
+}
+
+/// A transfer's progress bar on stderr, shown only when stderr is a terminal, cleared when
+/// dropped.
+#[derive(Debug)]
+pub struct TransferProgress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl TransferProgress {
+    /// A bar for `total` bytes (a spinner when unknown) that starts at `start`.
+    pub fn new(total: Option<u64>, start: u64) -> Self {
+        if !std::io::stderr().is_terminal() {
+            return TransferProgress { bar: None };
+        }
+        let bar = match total {
+            Some(t) => indicatif::ProgressBar::new(t),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_position(start);
+        TransferProgress { bar: Some(bar) }
+    }
+
+    /// Whether the bar is shown (stderr is a terminal).
+    pub fn is_shown(&self) -> bool {
+        self.bar.is_some()
+    }
+
+    /// Sets the total, once known.
+    pub fn set_total(&self, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+        }
+    }
+
+    /// Counts `n` more bytes.
+    pub fn add(&self, n: usize) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n as u64);
+        }
+    }
+}
+
+impl Drop for TransferProgress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// What a client URL says: where to connect, how, and as whom.
@@ -469,5 +824,76 @@ mod tests {
         assert!(FtpTarget::parse("sftp://h/")
             .unwrap_err()
             .contains("unsupported URL scheme"));
+    }
+
+    fn options_for(argv: &[&str]) -> Result<ConnectOptions, CliError> {
+        let args = ClientArgs::parse_from(argv.iter().copied());
+        let target = FtpTarget::parse(&args.url).unwrap();
+        args.connect_options(&target)
+    }
+
+    #[test]
+    fn connect_options_follow_flags_and_scheme() {
+        let o = options_for(&[
+            "c",
+            "--insecure",
+            "--ccc",
+            "--timeout",
+            "0",
+            "ftp://h/",
+            "pwd",
+        ])
+        .unwrap();
+        assert_eq!(
+            o.config.security,
+            ClientSecurity::Explicit {
+                policy: TlsPolicy::Opportunistic,
+                auth_ssl_fallback: false
+            }
+        );
+        assert_eq!(o.timeout, Duration::from_secs(1));
+        assert_eq!(o.config.timeouts.reply, Duration::from_secs(1));
+        assert_eq!(o.config.protection, ProtectionLevel::Private);
+        let o = options_for(&["c", "--insecure", "--active", "ftp://h/", "pwd"]).unwrap();
+        assert!(o.config.active);
+        assert_eq!(
+            o.config.security,
+            ClientSecurity::Explicit {
+                policy: TlsPolicy::Required,
+                auth_ssl_fallback: false
+            }
+        );
+        let o = options_for(&["c", "--insecure", "--no-epsv", "ftps://h/", "pwd"]).unwrap();
+        assert_eq!(o.config.passive, PassiveMode::PasvOnly);
+        assert_eq!(
+            o.config.security,
+            ftps_proto::client::ClientConfig::implicit().security
+        );
+        assert_eq!(
+            options_for(&["c", "--plain", "ftps://h/", "pwd"])
+                .unwrap_err()
+                .to_string(),
+            "--plain cannot be used with an ftps:// URL"
+        );
+    }
+
+    #[test]
+    fn outputs_are_plain_text() {
+        assert!(feature_lines(&Features::new()).is_empty());
+        let mut f = Features::new();
+        f.insert(b"rest", b"STREAM");
+        assert_eq!(feature_lines(&f), [" REST STREAM"]);
+        let e = &RemoteEntry::parse_mlsd(b"type=dir; sub\r\n")[0];
+        assert_eq!(mlsd_line(e), format!("dir   {:>12} {:19} sub", "", ""));
+        assert!(ClientCommand::Pwd.uses_url_dir());
+        assert!(!ClientCommand::Size { path: "x".into() }.uses_url_dir());
+        let args =
+            ServerArgs::parse_from(["s", "--tls", "implicit", "--cert", "c.pem", "--key", "k"]);
+        let lines = args.banner("0.0.0.0:990".parse().unwrap(), "u", "p");
+        assert_eq!(
+            lines[2],
+            "try: curl --cacert c.pem --user u:p ftps://0.0.0.0:990/"
+        );
+        assert_eq!(random_password().len(), 18);
     }
 }

@@ -1,11 +1,34 @@
-//! Helpers shared by the std and tokio adapters that are not protocol: rustls configuration
-//! ([`tls`]), the demo certificate ([`cert`]), the local-filesystem path mapping ([`fs`]) and the
-//! examples' command-line types (`cli`, with the `cli` feature).
+//! Helpers shared by the std and tokio adapters that are not I/O, so that each rule lives once:
+//!
+//! - TLS and certificates: rustls configuration ([`tls`]), the demo certificate ([`cert`]),
+//!   the data connections' TLS role and direction bookkeeping ([`data_tls`]);
+//! - the local filesystem: path mapping and jail ([`fs`]), the local-filesystem storage
+//!   ([`local_fs`]);
+//! - transfers: representation, line-end conversion, copy outcomes ([`transfer`]);
+//! - the client: [`connect`] options, the [`client_error`] type, the drivers' bookkeeping
+//!   ([`client_book`]), listings ([`remote`]), resume offsets ([`resume`]);
+//! - the server: options ([`server_options`]), users ([`users`]), storage types
+//!   ([`storage`]), and requests mapped to storage calls as data ([`answer`]);
+//! - the examples' command-line types and output (`cli`, with the `cli` feature).
 //!
 //! Everything here is synchronous, so both adapters use it as is.
 
+pub mod answer;
 pub mod cert;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod client_book;
+pub mod client_error;
+pub mod connect;
+pub mod data_ports;
+pub mod data_tls;
+pub mod drive;
 pub mod fs;
+pub mod local_fs;
+pub mod remote;
+pub mod resume;
+pub mod server_options;
+pub mod storage;
 pub mod tls;
+pub mod transfer;
+pub mod users;

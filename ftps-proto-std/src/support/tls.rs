@@ -403,6 +403,27 @@ impl SessionTls {
         }
     }
 
+    /// The config for a data connection whose direction may not be known yet: by direction
+    /// ([`SessionTls::data_config_for`]) when it is, the ticketless
+    /// [`SessionTls::data_config`] (safe for both directions) when the transfer command did
+    /// not come in time. The one rule both adapters use.
+    ///
+    /// ```
+    /// use ftps_proto_std::support::{cert::DemoCertificate, tls::*};
+    /// let demo = DemoCertificate::generate().unwrap();
+    /// let tls = ServerTls::from_pem(demo.cert_pem.as_bytes(), demo.key_pem.as_bytes(),
+    ///     ServerTlsOptions::default()).unwrap();
+    /// let session = tls.session().unwrap();
+    /// assert_eq!(session.data_config_known(None).send_tls13_tickets, 0);
+    /// assert_eq!(session.data_config_known(Some(DataDirection::ServerSends)).send_tls13_tickets, 1);
+    /// ```
+    pub fn data_config_known(&self, direction: Option<DataDirection>) -> Arc<ServerConfig> {
+        match direction {
+            Some(d) => self.data_config_for(d),
+            None => self.data_config(),
+        }
+    }
+
     /// Whether a data connection's finished handshake resumed a session of this control
     /// session: `handshake_kind() == Some(HandshakeKind::Resumed)`. Sessions can only be
     /// resumed under the ticket key and cache private to this [`SessionTls`], so a resumed

@@ -35,90 +35,38 @@
 //! with [`ftps_proto::ascii`] while copying: LF locally, CRLF on the wire. [`Client::stou`]
 //! returns the name the server picked.
 
-mod error;
-mod listing;
 mod stream_io;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use ftps_proto::client::{
-    ClientConfig, ClientEvent, ClientOutput, ClientSession, OpId, OpOutput, Operation, Transfer,
-    TransferKind,
-};
+use ftps_proto::client::{ClientSession, OpId, OpOutput, Operation, Transfer, TransferKind};
 use ftps_proto::codec::reply_body::Features;
-use ftps_proto::session::{CloseReason, DataAction, DataEvent, DataId, TlsEvent};
+use ftps_proto::session::{DataId, TlsEvent};
 use ftps_proto::timeval::TimeVal;
 use ftps_proto::Secret;
+use ftps_proto_std::support::client_book::{self as book, ClientBook};
+use ftps_proto_std::support::data_tls::DataTlsRole;
+use ftps_proto_std::support::drive::Step;
+use ftps_proto_std::support::remote::{ListingBuffer, MAX_LISTING};
+use ftps_proto_std::support::tls::ClientTls;
+use ftps_proto_std::support::transfer::{confirmed_bytes, ClientDataEnd};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::oneshot;
 use tracing::debug;
 
-use crate::conn::{DataTasks, DataTlsRole};
+use crate::conn::DataTasks;
 use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{connect_tls, stop_tls, with_timeout, FtpStream};
-use ftps_proto_std::support::tls::ClientTls;
 
-pub use error::Error;
-pub use listing::RemoteEntry;
+pub use ftps_proto_std::support::client_error::Error;
+pub use ftps_proto_std::support::connect::ConnectOptions;
+pub use ftps_proto_std::support::remote::RemoteEntry;
 pub use stream_io::{DataReader, DataWriter};
-
-/// The data representation a transfer asks for (`TYPE A` applies to file transfers only:
-/// listings are sent in the network form already).
-fn representation(t: &Transfer<'_>) -> Representation {
-    Representation::from_ascii(t.ascii && !t.kind.is_listing())
-}
-
-/// Largest listing a client buffers (bytes).
-const MAX_LISTING: usize = 64 * 1024 * 1024;
-
-/// How to connect.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ConnectOptions {
-    /// The session's protocol configuration (security mode, PROT level, passive/active ...).
-    pub config: ClientConfig,
-    /// TLS setup (certificate verification, client certificate, resumption store); required
-    /// unless `config.security` is plain.
-    pub tls: Option<ClientTls>,
-    /// Name verified in the server's certificate and sent as SNI; default: the host given to
-    /// [`Client::connect`].
-    pub server_name: Option<String>,
-    /// Limit for the TCP connect and each wait on the data connection. Default 30 s.
-    pub timeout: Duration,
-}
-
-impl ConnectOptions {
-    /// Explicit FTPS (`AUTH TLS`), TLS required, `PROT P`.
-    pub fn explicit(tls: ClientTls) -> Self {
-        ConnectOptions {
-            config: ClientConfig::default(),
-            tls: Some(tls),
-            server_name: None,
-            timeout: Duration::from_secs(30),
-        }
-    }
-
-    /// Implicit FTPS (TLS from the first byte, usually port 990).
-    pub fn implicit(tls: ClientTls) -> Self {
-        ConnectOptions {
-            config: ClientConfig::implicit(),
-            ..ConnectOptions::explicit(tls)
-        }
-    }
-
-    /// Plain FTP: **no encryption**, the password travels in the clear. Explicit opt-in only.
-    pub fn plain_insecure() -> Self {
-        ConnectOptions {
-            config: ClientConfig::plain(),
-            tls: None,
-            server_name: None,
-            timeout: Duration::from_secs(30),
-        }
-    }
-}
 
 /// An FTPS client connection.
 pub struct Client {
@@ -128,14 +76,9 @@ pub struct Client {
     rbuf: Vec<u8>,
     data: DataTasks<oneshot::Sender<FtpStream>>,
     tls: Option<(ClientTls, ServerName<'static>)>,
-    done: HashMap<OpId, Result<OpOutput, ftps_proto::client::ClientError>>,
-    data_of: HashMap<OpId, DataId>,
+    book: ClientBook,
     started: HashMap<DataId, oneshot::Receiver<FtpStream>>,
-    abandoned: HashSet<OpId>,
     deadline: Option<Instant>,
-    ready: bool,
-    setup_error: Option<ftps_proto::client::ClientError>,
-    closed: Option<CloseReason>,
     timeout: Duration,
 }
 
@@ -148,23 +91,11 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// A non-borrowing copy of a [`ClientOutput`] other than `Transmit`/`Timeout`.
-enum Step {
-    StartTls,
-    StopTls,
-    Data(DataAction),
-    Event(ClientEvent),
-    Close(CloseReason),
-}
-
 impl Client {
     /// Connects to `host:port` and runs the session setup (greeting, TLS, `FEAT`, `PBSZ`/`PROT`).
     pub async fn connect(host: &str, port: u16, options: ConnectOptions) -> Result<Client, Error> {
-        let host_only = host.trim_start_matches('[').trim_end_matches(']');
-        let addrs: Vec<SocketAddr> =
-            with_timeout(options.timeout, tokio::net::lookup_host((host_only, port)))
-                .await?
-                .collect();
+        let lookup = tokio::net::lookup_host((ConnectOptions::bare_host(host), port));
+        let addrs: Vec<SocketAddr> = with_timeout(options.timeout, lookup).await?.collect();
         let mut last = Error::Io(std::io::Error::new(
             std::io::ErrorKind::NotFound,
             format!("{host}: no address"),
@@ -172,10 +103,7 @@ impl Client {
         for addr in addrs {
             match crate::data::connect(addr, options.timeout).await {
                 Ok(tcp) => {
-                    let name = options
-                        .server_name
-                        .clone()
-                        .unwrap_or_else(|| host_only.to_owned());
+                    let name = options.verified_name(host);
                     return Client::on_stream(tcp, addr, &name, options).await;
                 }
                 Err(e) => last = Error::Io(e),
@@ -190,49 +118,26 @@ impl Client {
         name: &str,
         options: ConnectOptions,
     ) -> Result<Client, Error> {
-        let tls = match options.tls {
-            Some(tls) => {
-                let server_name = tls.server_name(name)?;
-                Some((tls, server_name))
-            }
-            None if options.config.security.tls_required() => return Err(Error::TlsNotConfigured),
-            None => None,
-        };
-        let role = match &tls {
-            Some((t, n)) => DataTlsRole::Client(t.config(), n.clone()),
-            None => DataTlsRole::Unavailable,
-        };
-        let handshake = options.config.timeouts.tls_handshake;
-        let mut config = options.config;
-        if config.active_ip.is_none() {
-            // Active mode listens on (and advertises) the control connection's local address.
-            config.active_ip = Some(tcp.local_addr()?.ip());
-        }
-        let session = ClientSession::new(config, addr, Instant::now());
+        let parts = options.into_parts(name, tcp.local_addr()?.ip())?;
+        let role = DataTlsRole::for_client(parts.tls.as_ref());
+        let handshake = parts.config.timeouts.tls_handshake;
+        let session = ClientSession::new(parts.config, addr, Instant::now());
         let mut client = Client {
             session,
             stream: FtpStream::Plain(tcp),
             out: Vec::with_capacity(1024),
             rbuf: vec![0u8; 16 * 1024],
             data: DataTasks::new(role, handshake, handshake),
-            tls,
-            done: HashMap::new(),
-            data_of: HashMap::new(),
+            tls: parts.tls,
+            book: ClientBook::default(),
             started: HashMap::new(),
-            abandoned: HashSet::new(),
             deadline: None,
-            ready: false,
-            setup_error: None,
-            closed: None,
-            timeout: options.timeout,
+            timeout: parts.timeout,
         };
         loop {
             client.drain().await;
-            if client.ready {
-                return Ok(client);
-            }
-            if let Some(e) = client.setup_error.take() {
-                return Err(Error::Ftp(e));
+            if let Some(outcome) = client.book.setup_outcome() {
+                return outcome.map(|()| client);
             }
             client.wait().await?;
         }
@@ -272,10 +177,7 @@ impl Client {
 
     /// `PWD`: the working directory.
     pub async fn pwd(&mut self) -> Result<String, Error> {
-        match self.command(Operation::Pwd).await? {
-            OpOutput::Path(p) => Ok(String::from_utf8_lossy(&p).into_owned()),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::path_of(self.command(Operation::Pwd).await?)
     }
 
     /// `CWD path`.
@@ -287,10 +189,8 @@ impl Client {
 
     /// `MKD path`: returns the created directory as the server names it.
     pub async fn mkdir(&mut self, path: &str) -> Result<String, Error> {
-        match self.command(Operation::Mkd(path.as_bytes())).await? {
-            OpOutput::Path(p) => Ok(String::from_utf8_lossy(&p).into_owned()),
-            _ => Ok(path.to_owned()),
-        }
+        let output = self.command(Operation::Mkd(path.as_bytes())).await?;
+        Ok(book::made_dir(output, path))
     }
 
     /// `RMD path`.
@@ -319,34 +219,22 @@ impl Client {
 
     /// `SIZE path`.
     pub async fn size(&mut self, path: &str) -> Result<u64, Error> {
-        match self.command(Operation::Size(path.as_bytes())).await? {
-            OpOutput::Size(n) => Ok(n),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::size_of(self.command(Operation::Size(path.as_bytes())).await?)
     }
 
     /// `MDTM path`.
     pub async fn mdtm(&mut self, path: &str) -> Result<TimeVal, Error> {
-        match self.command(Operation::Mdtm(path.as_bytes())).await? {
-            OpOutput::Time(t) => Ok(t),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::time_of(self.command(Operation::Mdtm(path.as_bytes())).await?)
     }
 
     /// `FEAT`.
     pub async fn feat(&mut self) -> Result<Features, Error> {
-        match self.command(Operation::Feat).await? {
-            OpOutput::Features(f) => Ok(f),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::features_of(self.command(Operation::Feat).await?)
     }
 
     /// `SITE text`: the reply's text (lines joined with `\n`, code removed).
     pub async fn site(&mut self, text: &str) -> Result<String, Error> {
-        match self.command(Operation::Site(text.as_bytes())).await? {
-            OpOutput::Reply(r) => Ok(r.text_lossy().into_owned()),
-            other => Err(Error::Unexpected(format!("{other:?}"))),
-        }
+        book::reply_text_of(self.command(Operation::Site(text.as_bytes())).await?)
     }
 
     /// `CCC`: the control connection continues in plaintext (data protection unchanged).
@@ -416,10 +304,7 @@ impl Client {
     where
         W: AsyncWrite + Unpin + Send + ?Sized,
     {
-        if t.kind.is_upload() {
-            return Err(Error::WrongDirection);
-        }
-        let repr = representation(&t);
+        let repr = book::download_repr(&t)?;
         let (op, id, mut stream) = self.open_transfer(t).await?;
         let result = receive_stream(&mut stream, writer, repr, |_| {}).await;
         self.end_transfer(op, id, result).await.map(|(n, _)| n)
@@ -435,10 +320,7 @@ impl Client {
     /// A download described by `t` (`RETR` or a listing) as an [`AsyncRead`], converted to
     /// local line ends when `t.ascii` (see [`Client::retr_reader`]).
     pub async fn download_reader(&mut self, t: Transfer<'_>) -> Result<DataReader<'_>, Error> {
-        if t.kind.is_upload() {
-            return Err(Error::WrongDirection);
-        }
-        let repr = representation(&t);
+        let repr = book::download_repr(&t)?;
         let (op, id, stream) = self.open_transfer(t).await?;
         Ok(DataReader::new(self, op, id, stream, repr))
     }
@@ -494,10 +376,9 @@ impl Client {
         let t = Transfer::without_path(TransferKind::Stou);
         let (op, id, mut stream) = self.open_transfer(t).await?;
         let result = send_stream(reader, &mut stream, Representation::Binary, |_| {}).await;
-        match self.end_transfer(op, id, result).await?.1 {
-            OpOutput::StoredAs(name) => Ok(Some(String::from_utf8_lossy(&name).into_owned())),
-            _ => Ok(None),
-        }
+        Ok(book::stored_name(
+            self.end_transfer(op, id, result).await?.1,
+        ))
     }
 
     /// Runs an upload described by the core's [`Transfer`] (`STOR`, `APPE` or `STOU`) from
@@ -507,10 +388,7 @@ impl Client {
     where
         R: AsyncRead + Unpin + Send + ?Sized,
     {
-        if !t.kind.is_upload() {
-            return Err(Error::WrongDirection);
-        }
-        let repr = representation(&t);
+        let repr = book::upload_repr(&t)?;
         let (op, id, mut stream) = self.open_transfer(t).await?;
         let result = send_stream(reader, &mut stream, repr, |_| {}).await;
         self.end_transfer(op, id, result).await.map(|(n, _)| n)
@@ -538,20 +416,14 @@ impl Client {
     /// An upload described by `t` (`STOR`, `APPE`, `STOU`) as an [`AsyncWrite`], converted
     /// to CRLF line ends when `t.ascii` (see [`Client::stor_writer`]).
     pub async fn upload_writer(&mut self, t: Transfer<'_>) -> Result<DataWriter<'_>, Error> {
-        if !t.kind.is_upload() {
-            return Err(Error::WrongDirection);
-        }
-        let repr = representation(&t);
+        let repr = book::upload_repr(&t)?;
         let (op, id, stream) = self.open_transfer(t).await?;
         Ok(DataWriter::new(self, op, id, stream, repr))
     }
 
     /// `LIST [path]`: the raw lines.
     pub async fn list(&mut self, path: Option<&str>) -> Result<Vec<String>, Error> {
-        let bytes = self.listing(TransferKind::List, path).await?;
-        Ok(listing::lines(&bytes)
-            .map(|l| String::from_utf8_lossy(l).into_owned())
-            .collect())
+        self.list_kind(TransferKind::List, path).await
     }
 
     /// `NLST [path]`: the names.
@@ -565,27 +437,22 @@ impl Client {
         path: Option<&str>,
     ) -> Result<Vec<String>, Error> {
         let bytes = self.listing(kind, path).await?;
-        Ok(listing::lines(&bytes)
-            .map(|l| String::from_utf8_lossy(l).into_owned())
-            .collect())
+        Ok(ftps_proto_std::support::remote::text_lines(&bytes))
     }
 
     /// `MLSD [path]`: the parsed entries (lines that do not parse are skipped).
     pub async fn mlsd(&mut self, path: Option<&str>) -> Result<Vec<RemoteEntry>, Error> {
         let bytes = self.listing(TransferKind::Mlsd, path).await?;
-        Ok(listing::parse_mlsd(&bytes))
+        Ok(RemoteEntry::parse_mlsd(&bytes))
     }
 
     async fn listing(&mut self, kind: TransferKind, path: Option<&str>) -> Result<Vec<u8>, Error> {
-        let t = match path {
-            Some(p) => Transfer::new(kind, p.as_bytes()),
-            None => Transfer::without_path(kind),
-        };
+        let t = book::listing_transfer(kind, path);
         let (op, id, mut stream) = self.open_transfer(t).await?;
-        let mut sink = listing::BoundedSink::new(MAX_LISTING);
+        let mut sink = ListingSink(ListingBuffer::new(MAX_LISTING));
         let result = receive_stream(&mut stream, &mut sink, Representation::Binary, |_| {}).await;
         self.end_transfer(op, id, result).await?;
-        Ok(sink.into_inner())
+        Ok(sink.0.into_inner())
     }
 
     /// Starts a transfer and waits until its data stream may carry bytes.
@@ -593,14 +460,10 @@ impl Client {
         let op = self.session.transfer(t)?;
         loop {
             self.drain().await;
-            if let Some(result) = self.done.remove(&op) {
-                // Finished (failed) before any data moved.
-                return Err(match result {
-                    Ok(_) => Error::Unexpected("transfer ended before its data".to_owned()),
-                    Err(e) => Error::Ftp(e),
-                });
+            if let Some(error) = self.book.ended_early(op) {
+                return Err(error);
             }
-            if let Some(id) = self.data_of.get(&op).copied() {
+            if let Some(id) = self.book.data_of(op) {
                 if let Some(rx) = self.started.remove(&id) {
                     let stream = with_timeout(self.timeout, async {
                         rx.await.map_err(|_| {
@@ -625,41 +488,31 @@ impl Client {
     ) -> Result<(u64, OpOutput), Error> {
         let now = Instant::now();
         let counted = result.as_ref().ok().copied();
-        let local_error = match result {
-            Ok(bytes) => {
-                self.session
-                    .handle_data(now, id, DataEvent::Finished { bytes });
+        let local_error = match ClientDataEnd::of(result) {
+            ClientDataEnd::Report(event) => {
+                self.session.handle_data(now, id, event);
                 None
             }
-            Err(CopyError::Data(e)) => {
-                self.session.handle_data(now, id, DataEvent::Failed(e));
-                None
-            }
-            Err(CopyError::Local(e)) => {
+            ClientDataEnd::Abort(e) => {
                 let _ = self.session.abort(now, op);
                 Some(e)
             }
         };
-        self.data_of.remove(&op);
+        self.book.forget_data(op);
         let outcome = self.finish(op).await;
         if let Some(e) = local_error {
             return Err(Error::Io(e));
         }
         let output = outcome?;
-        let bytes = match (&output, counted) {
-            (OpOutput::Transferred { bytes }, _) => *bytes,
-            (_, Some(n)) => n,
-            (_, None) => 0,
-        };
-        Ok((bytes, output))
+        Ok((confirmed_bytes(&output, counted), output))
     }
 
     /// Abandons a transfer whose data stream the caller holds (a reader or writer dropped
     /// without `finish`/`abort`): the core aborts it, and its result is dropped when it comes.
     fn abandon(&mut self, op: OpId) {
-        self.data_of.remove(&op);
+        self.book.forget_data(op);
         if self.session.abort(Instant::now(), op).is_ok() {
-            self.abandoned.insert(op);
+            self.book.abandon(op);
         }
     }
 
@@ -667,7 +520,7 @@ impl Client {
     /// ADP-ABOR): `ABOR` goes out, the core collects the server's replies (`426` + `226`,
     /// `226` or `225`), and the session is ready for the next command.
     async fn abort_transfer(&mut self, op: OpId) -> Result<(), Error> {
-        self.data_of.remove(&op);
+        self.book.forget_data(op);
         match self.session.abort(Instant::now(), op) {
             Ok(()) => {}
             // Finished already: its result is (or will be) there.
@@ -684,8 +537,8 @@ impl Client {
     async fn finish(&mut self, op: OpId) -> Result<OpOutput, Error> {
         loop {
             self.drain().await;
-            if let Some(result) = self.done.remove(&op) {
-                return result.map_err(Error::Ftp);
+            if let Some(result) = self.book.take_result(op) {
+                return result;
             }
             self.wait().await?;
         }
@@ -694,17 +547,9 @@ impl Client {
     /// Carries out every pending output of the session.
     async fn drain(&mut self) {
         loop {
-            let step = match self.session.poll_output() {
-                ClientOutput::Transmit(bytes) => {
-                    self.out.extend_from_slice(bytes);
-                    continue;
-                }
-                ClientOutput::StartTls { .. } => Step::StartTls,
-                ClientOutput::StopTls => Step::StopTls,
-                ClientOutput::Data(action) => Step::Data(action),
-                ClientOutput::Event(event) => Step::Event(event),
-                ClientOutput::Close(reason) => Step::Close(reason),
-                ClientOutput::Timeout(deadline) => {
+            match Step::of_client(self.session.poll_output(), &mut self.out) {
+                Step::Transmitted => {}
+                Step::Idle(deadline) => {
                     self.deadline = deadline;
                     if self.flush().await.is_err() {
                         self.session.handle_eof(Instant::now());
@@ -712,9 +557,6 @@ impl Client {
                     }
                     return;
                 }
-                _ => continue,
-            };
-            match step {
                 Step::StartTls => {
                     let event = self.start_tls().await;
                     self.session.handle_tls(Instant::now(), event);
@@ -747,33 +589,19 @@ impl Client {
                         },
                     );
                 }
-                Step::Event(event) => match event {
-                    ClientEvent::Ready { .. } => self.ready = true,
-                    ClientEvent::SetupFailed { error } => self.setup_error = Some(error),
-                    ClientEvent::TransferData { op, data } => {
-                        self.data_of.insert(op, data);
-                    }
-                    // An abandoned transfer's result is dropped.
-                    ClientEvent::Done { op, result } if !self.abandoned.remove(&op) => {
-                        self.done.insert(op, result);
-                    }
-                    ClientEvent::ProtocolViolation { violation } => {
-                        debug!(?violation, "server broke the protocol");
-                    }
-                    _ => {}
-                },
+                Step::Event(event) => self.book.on_event(event),
                 Step::Close(reason) => {
                     let _ = self.flush().await;
                     self.stream.close().await;
                     self.data.close_all();
-                    self.closed = Some(reason);
+                    self.book.close(reason);
                 }
             }
         }
     }
 
     async fn flush(&mut self) -> std::io::Result<()> {
-        if self.out.is_empty() || self.closed.is_some() {
+        if self.out.is_empty() || self.book.is_closed() {
             self.out.clear();
             return Ok(());
         }
@@ -807,9 +635,7 @@ impl Client {
 
     /// Waits for one input: control bytes, a data event or the session's deadline.
     async fn wait(&mut self) -> Result<(), Error> {
-        if let Some(reason) = &self.closed {
-            return Err(Error::Closed(reason.clone()));
-        }
+        self.book.check_open()?;
         let deadline = self.deadline;
         let sleep = async {
             match deadline {
@@ -838,4 +664,25 @@ pub async fn read_all<R: AsyncRead + Unpin>(reader: &mut R) -> std::io::Result<V
     let mut v = Vec::new();
     reader.read_to_end(&mut v).await?;
     Ok(v)
+}
+
+/// The async face of the shared [`ListingBuffer`].
+struct ListingSink(ListingBuffer);
+
+impl AsyncWrite for ListingSink {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(self.get_mut().0.push(data).map(|()| data.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
 }

@@ -45,65 +45,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use ftps_proto_std::support::tls::ServerTls;
-
 pub use auth::{AuthOutcome, Authenticator, Users};
+pub use ftps_proto_std::support::server_options::{PartialUploads, ServerOptions};
 pub use local_fs::LocalFs;
 pub use storage::{SiteReply, Storage, WriteMode, UNIQUE_NAME_ATTEMPTS};
-
-/// What happens to the file of an upload that failed (connection broken, truncated without
-/// TLS close_notify, aborted, storage error).
-///
-/// A failed upload is never answered `226`, whatever the policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum PartialUploads {
-    /// Keep what arrived (the default), so the client can resume with `REST` + `STOR`.
-    #[default]
-    Keep,
-    /// Delete the file, when the upload created or replaced it from offset 0 (`STOR` without
-    /// `REST`, and `STOU`), also when the transfer is aborted (`ABOR`) or the session ends
-    /// mid-upload. Appends and resumed uploads keep the bytes that were there before and after.
-    Delete,
-}
-
-/// Server configuration.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ServerOptions {
-    /// The protocol policy and timers of every session (from the core).
-    pub session: ftps_proto::server::ServerConfig,
-    /// Certificate and TLS policy; `None` serves plain FTP only (set `session.tls` to
-    /// [`ServerTls::None`](ftps_proto::server::ServerTls::None) to match).
-    pub tls: Option<ServerTls>,
-    /// Partial-upload policy. Default [`PartialUploads::Keep`].
-    pub partial_uploads: PartialUploads,
-    /// Most sessions at once; further connections are closed at once. Default 256.
-    pub max_sessions: usize,
-    /// How long [`Server::serve`] waits for sessions to end after a shutdown. Default 10 s.
-    pub shutdown_grace: Duration,
-}
-
-impl ServerOptions {
-    /// The defaults: explicit FTPS with TLS required for login when `tls` is given, plain FTP
-    /// otherwise; the core's defaults for everything else.
-    pub fn new(tls: Option<ServerTls>) -> Self {
-        let mut session = ftps_proto::server::ServerConfig::default();
-        session.tls = match tls {
-            Some(_) => ftps_proto::server::ServerTls::Explicit {
-                required_for_login: true,
-            },
-            None => ftps_proto::server::ServerTls::None,
-        };
-        ServerOptions {
-            session,
-            tls,
-            partial_uploads: PartialUploads::Keep,
-            max_sessions: 256,
-            shutdown_grace: Duration::from_secs(10),
-        }
-    }
-}
 
 /// What every session task shares.
 struct Shared<S, A> {

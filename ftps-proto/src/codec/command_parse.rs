@@ -22,13 +22,16 @@ use crate::{Limits, Secret};
 /// Longest verb accepted as a well-formed (possibly unknown) verb.
 const MAX_VERB: usize = 16;
 
+/// A command line split by [`split_verb`]: the verb, its bytes as sent, and the argument.
+type VerbSplit<'a> = (Verb, &'a [u8], Option<&'a [u8]>);
+
 /// Splits a line into its verb (looked up), the verb's bytes, and its argument (`None` without
 /// a SP, `Some` of everything after the first SP otherwise).
 ///
 /// One pass over the verb checks its letters and builds its lookup key: the first 4 letters,
 /// upper-cased by clearing bit 5, as a little-endian `u32` ([`verb_key`]); a verb of 5 or more
 /// letters is unknown.
-fn split_verb(line: &[u8]) -> Result<(Verb, &[u8], Option<&[u8]>), CommandError> {
+fn split_verb(line: &[u8]) -> Result<VerbSplit<'_>, CommandError> {
     let (mut key, mut end) = match line.get(..4).map(<[u8; 4]>::try_from) {
         Some(Ok(head)) => verb_head(head),
         _ => (0, 0),
@@ -54,11 +57,7 @@ fn split_verb(line: &[u8]) -> Result<(Verb, &[u8], Option<&[u8]>), CommandError>
 
 /// The end of [`split_verb`]: the verb is `line[..end]` (1-16 letters, checked), `key` its
 /// lookup key if it has at most 4 letters.
-fn split_verb_at(
-    line: &[u8],
-    key: u32,
-    end: usize,
-) -> Result<(Verb, &[u8], Option<&[u8]>), CommandError> {
+fn split_verb_at(line: &[u8], key: u32, end: usize) -> Result<VerbSplit<'_>, CommandError> {
     if end == 0 {
         // No letter: a blank line (empty or only SP) or garbage.
         return Err(if line.iter().all(|&b| b == b' ') {
@@ -659,4 +658,143 @@ fn find_crlf(buf: &[u8]) -> Option<usize> {
         from = lf + 1;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fast paths of the command decoder against plain reference versions of the same rule.
+
+    use super::*;
+    use crate::codec::framing::{find_control, find_lf};
+    use proptest::prelude::*;
+
+    /// Every known verb is found in any case; a near miss is unknown (CMD-VERB, CMD-CASE).
+    #[test]
+    fn cmd_verb_table_finds_every_known_verb_in_any_case() {
+        for (text, verb) in KNOWN_VERBS {
+            let lower = text.to_ascii_lowercase();
+            let mut mixed = text.to_vec();
+            if let Some(b) = mixed.first_mut() {
+                *b = b.to_ascii_lowercase();
+            }
+            for spelling in [text.to_vec(), lower, mixed] {
+                assert_eq!(Verb::parse(&spelling), Some(verb), "{spelling:?}");
+                let mut line = spelling.clone();
+                line.extend_from_slice(b" x");
+                assert_eq!(Verb::parse(&line), Some(verb), "{line:?}");
+            }
+            // One more letter makes another (unknown) verb.
+            let mut longer = text.to_vec();
+            longer.push(b'Q');
+            assert_eq!(Verb::parse(&longer), Some(Verb::Unknown), "{longer:?}");
+        }
+        for unknown in [&b"XYZ"[..], b"A", b"US", b"USE", b"USERS", b"CWDX", b"PWDD"] {
+            assert_eq!(Verb::parse(unknown), Some(Verb::Unknown), "{unknown:?}");
+        }
+    }
+
+    /// Verb splitting edge cases: lengths 1-16, a 17th letter, non-letters next to letters
+    /// (`@` and `[` border `A` and `Z`, `` ` `` and `{` border `a` and `z`, 0xC1 is `A` with
+    /// the high bit set).
+    #[test]
+    fn cmd_verb_split_edges() {
+        assert_eq!(split_verb(b""), Err(CommandError::Empty));
+        assert_eq!(split_verb(b"    "), Err(CommandError::Empty));
+        assert_eq!(split_verb(b" NOOP"), Err(CommandError::InvalidVerb));
+        let sixteen = [b'Z'; 16];
+        assert_eq!(
+            split_verb(&sixteen),
+            Ok((Verb::Unknown, &sixteen[..], None))
+        );
+        assert_eq!(split_verb(&[b'z'; 17]), Err(CommandError::InvalidVerb));
+        for bad in [b'@', b'[', b'`', b'{', 0xC1, b'1', b'\t'] {
+            for at in 0..5 {
+                let mut line = b"NOOP".to_vec();
+                line.insert(at.min(4), bad);
+                // No letter first, or letters then a byte that is neither a letter nor SP.
+                assert_eq!(
+                    split_verb(&line).map(|_| ()),
+                    Err(CommandError::InvalidVerb),
+                    "{line:?}"
+                );
+            }
+        }
+        assert_eq!(
+            split_verb(b"pwd "),
+            Ok((Verb::Pwd, &b"pwd"[..], Some(&b""[..])))
+        );
+        assert_eq!(
+            split_verb(b"Cwd  a"),
+            Ok((Verb::Cwd, &b"Cwd"[..], Some(&b" a"[..])))
+        );
+    }
+
+    /// The dotted quad of `EPRT |1|...|` follows the standard library's grammar exactly.
+    #[test]
+    fn eprt_ipv4_known_answers() {
+        assert_eq!(parse_ipv4(b"127.0.0.1"), Some(Ipv4Addr::LOCALHOST));
+        assert_eq!(parse_ipv4(b"255.255.255.255"), Some(Ipv4Addr::BROADCAST));
+        for bad in [
+            &b"256.0.0.1"[..],
+            b"01.0.0.1",
+            b"1.2.3",
+            b"1.2.3.4.",
+            b"1.2.3.4.5",
+            b"1..3.4",
+            b"1.2.3.0004",
+            b" 1.2.3.4",
+            b"1.2.3.4 ",
+            b"",
+            b"\xff.1.1.1",
+        ] {
+            assert_eq!(parse_ipv4(bad), None, "{bad:?}");
+        }
+    }
+
+    use std::net::Ipv4Addr;
+
+    proptest! {
+        /// `parse_ipv4` agrees with `Ipv4Addr::from_str` on dotted-quad-like input.
+        #[test]
+        fn eprt_ipv4_matches_std(s in "[0-9.]{0,18}") {
+            prop_assert_eq!(parse_ipv4(s.as_bytes()), s.parse::<Ipv4Addr>().ok());
+        }
+
+        /// The word-at-a-time searches find what a byte loop finds.
+        #[test]
+        fn frm_word_searches_match_byte_loops(data in proptest::collection::vec(
+            prop_oneof![Just(b'\r'), Just(b'\n'), Just(0u8), Just(0x0Du8), Just(0x0Eu8), Just(0xFFu8), any::<u8>(), 0x20u8..0x7F],
+            0..100,
+        )) {
+            prop_assert_eq!(find_lf(&data), data.iter().position(|&b| b == b'\n'));
+            let control = data.iter().take(64).position(|&b| b < 0x0E);
+            prop_assert_eq!(find_control(&data), control);
+        }
+
+        /// The one-pass fast path of `parse_command` and the general path give the same result
+        /// for any line (CMD-*, FRM-CRLF): the fast path is only an optimisation.
+        #[test]
+        fn cmd_fast_path_matches_general_path(
+            verb in prop_oneof![Just("RETR"), Just("cwd"), Just("PASS"), Just("NOOP"), Just("Type"), Just("XYZZY"), Just("EPRT"), Just("PORT")],
+            arg in proptest::collection::vec(prop_oneof![Just(b'\r'), Just(b'\n'), Just(0u8), Just(b' '), Just(b'\t'), 0x20u8..0x7F, any::<u8>()], 0..80),
+            with_sp in any::<bool>(),
+        ) {
+            let mut line = verb.as_bytes().to_vec();
+            if with_sp {
+                line.push(b' ');
+            }
+            line.extend_from_slice(&arg);
+            let mut buf = line.clone();
+            buf.extend_from_slice(b"\r\nNOOP\r\n");
+            let limits = Limits::default();
+            let got = parse_command(&buf, &limits);
+            let end = find_crlf(&buf).expect("the buffer has a CRLF");
+            let consumed = end + 2;
+            let expected = match Command::parse(&buf[..end]) {
+                Ok(cmd) => Ok(Status::Complete((consumed, cmd))),
+                Err(error) => Err(StreamError::Command { error, consumed }),
+            };
+            prop_assert_eq!(got, expected);
+        }
+    }
 }

@@ -167,6 +167,7 @@ impl fmt::Debug for LineBuffer {
 ///
 /// Control lines are short, so the first 64 bytes are searched 8 at a time in a `u64` (no call,
 /// no vector set-up); a longer line continues with `memchr`.
+#[inline]
 pub(crate) fn find_lf(data: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
@@ -196,6 +197,7 @@ pub(crate) fn find_lf(data: &[u8]) -> Option<usize> {
 /// of `data`, searched 8 at a time in a `u64` as [`find_lf`] does; `None` if there is none
 /// there. A command line is usually clean up to its CRLF, so this finds the line end and proves
 /// the line free of CR, LF and NUL in one pass.
+#[inline]
 pub(crate) fn find_control(data: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
@@ -502,6 +504,85 @@ impl LineBuffer {
                     return;
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The one-copy fast path of `LineBuffer::push` against a plain model of the framing rules.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a `LineBuffer` must yield for `data` (no Telnet bytes): each complete line, or
+    /// `Err` in place of an over-long one, complete or not. (Which limit an error names can
+    /// depend on how the bytes were split while a line's first 5 bytes were still arriving,
+    /// so only the place of each error is compared.)
+    fn model(data: &[u8], limits: &Limits, ending: LineEnding) -> Vec<Result<Vec<u8>, ()>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, &b) in data.iter().enumerate() {
+            if b != b'\n' {
+                continue;
+            }
+            let cr = i > start && data[i - 1] == b'\r';
+            if !cr && ending == LineEnding::Crlf {
+                continue;
+            }
+            let line = &data[start..i - usize::from(cr)];
+            let limit = line_limit(&line[..line.len().min(5)], limits);
+            out.push(if line.len() > limit {
+                Err(())
+            } else {
+                Ok(line.to_vec())
+            });
+            start = i + 1;
+        }
+        // The unfinished line is reported as soon as it is over its limit.
+        let partial = &data[start..];
+        let content = partial.len() - usize::from(partial.last() == Some(&b'\r'));
+        if content > line_limit(&partial[..partial.len().min(5)], limits) {
+            out.push(Err(()));
+        }
+        out
+    }
+
+    proptest! {
+        /// FRM-CRLF, FRM-LF, FRM-MAXCMD: whatever the chunking, the lines (and errors) are the
+        /// model's, with limits small enough that lines often exceed them.
+        #[test]
+        fn frm_push_matches_model(
+            data in proptest::collection::vec(
+                prop_oneof![Just(b'\r'), Just(b'\n'), Just(b' '), Just(b'A'), Just(b'M'), Just(b'x'), Just(b'6')],
+                0..200,
+            ),
+            cuts in proptest::collection::vec(1usize..40, 1..20),
+            lenient in any::<bool>(),
+            max_line in 1usize..12,
+            max_security_line in 1usize..20,
+        ) {
+            let limits = Limits {
+                max_line,
+                max_security_line,
+                ..Limits::default()
+            };
+            let ending = if lenient { LineEnding::CrlfOrLf } else { LineEnding::Crlf };
+            let mut lb = LineBuffer::new(limits, ending);
+            let mut got = Vec::new();
+            let mut rest = &data[..];
+            for &cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (chunk, tail) = rest.split_at(cut.min(rest.len()));
+                rest = tail;
+                lb.push(chunk);
+                while let Some(line) = lb.next_line() {
+                    got.push(line.map(<[u8]>::to_vec).map_err(|_| ()));
+                }
+            }
+            prop_assert_eq!(got, model(&data, &limits, ending));
         }
     }
 }

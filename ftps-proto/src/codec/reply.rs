@@ -786,9 +786,38 @@ fn write_line(out: &mut Vec<u8>, digits: [u8; 3], separator: u8, text: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// Whether [`write_text`] must change a byte of `text`: it may hold a byte below 0x0E (CR,
+/// LF, NUL are) or 0xFF. Tested 8 bytes at a time in a `u64`; a word that may hold one is
+/// looked at byte by byte.
+fn needs_escape(text: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let special = |b: &u8| matches!(b, b'\r' | b'\n' | 0 | 0xFF);
+    let mut words = text.chunks_exact(8);
+    for chunk in words.by_ref() {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            return chunk.iter().any(special); // cannot happen: 8-byte chunks.
+        };
+        let x = u64::from_le_bytes(word);
+        // Some byte is below 0x0E, or some byte of !x is 0 (x has 0xFF), exactly when these
+        // are not zero.
+        let low = x.wrapping_sub(ONES * 0x0E) & !x & HIGHS;
+        let ff = (!x).wrapping_sub(ONES) & x & HIGHS;
+        if (low | ff) != 0 && chunk.iter().any(special) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(special)
+}
+
 /// Appends reply text: CR, LF and NUL become a space (REP-SANITIZE), 0xFF is doubled
 /// (FRM-IAC).
 fn write_text(out: &mut Vec<u8>, mut text: &[u8]) {
+    // Reply texts rarely need a change: copy the whole text when no byte needs one.
+    if !needs_escape(text) {
+        out.extend_from_slice(text);
+        return;
+    }
     while let Some(at) = text
         .iter()
         .position(|&b| matches!(b, b'\r' | b'\n' | 0 | 0xFF))
@@ -801,4 +830,36 @@ fn write_text(out: &mut Vec<u8>, mut text: &[u8]) {
         text = text.get(at + 1..).unwrap_or_default();
     }
     out.extend_from_slice(text);
+}
+
+#[cfg(test)]
+mod write_text_tests {
+    //! The word-at-a-time check of `write_text` against the plain byte rule.
+
+    use super::{needs_escape, write_text};
+    use proptest::prelude::*;
+
+    /// REP-SANITIZE, FRM-IAC: known answers around the word boundaries.
+    #[test]
+    fn rep_sanitize_known_answers() {
+        let mut out = Vec::new();
+        write_text(&mut out, b"1234567\r\n89abcdef\0x\xffy");
+        assert_eq!(out, b"1234567  89abcdef x\xff\xffy");
+        out.clear();
+        write_text(&mut out, b"plain text of seventeen");
+        assert_eq!(out, b"plain text of seventeen");
+        assert!(!needs_escape(b"tab\tand 0x0E\x0e and 0xFE\xfe are kept"));
+    }
+
+    proptest! {
+        /// `needs_escape` is true exactly when the text holds CR, LF, NUL or 0xFF.
+        #[test]
+        fn rep_sanitize_check_matches_bytes(text in proptest::collection::vec(
+            prop_oneof![Just(b'\r'), Just(b'\n'), Just(0u8), Just(0xFFu8), Just(0x0Du8), Just(0x0Eu8), Just(0xFEu8), any::<u8>(), 0x20u8..0x7F],
+            0..40,
+        )) {
+            let expected = text.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0 | 0xFF));
+            prop_assert_eq!(needs_escape(&text), expected);
+        }
+    }
 }

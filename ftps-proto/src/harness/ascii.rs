@@ -13,7 +13,11 @@ fn encode(pieces: &[&[u8]]) -> Vec<u8> {
         let before = out.len();
         enc.convert(piece, &mut out);
         let n = measure.measure(piece);
-        assert_eq!(n, (out.len() - before) as u64, "measure disagrees with convert");
+        assert_eq!(
+            n,
+            (out.len() - before) as u64,
+            "measure disagrees with convert"
+        );
         measured += n;
     }
     enc.finish(&mut out);
@@ -46,7 +50,10 @@ pub fn ascii(data: &[u8]) {
     let wire = encode(&[x]);
     assert_eq!(encode(&pieces), wire, "encoder depends on chunking");
     for (i, _) in wire.iter().enumerate().filter(|(_, &b)| b == b'\n') {
-        assert!(i > 0 && wire.get(i - 1) == Some(&b'\r'), "bare LF in the network form");
+        assert!(
+            i > 0 && wire.get(i - 1) == Some(&b'\r'),
+            "bare LF in the network form"
+        );
     }
     let local = decode(&[x]);
     assert_eq!(decode(&pieces), local, "decoder depends on chunking");

@@ -118,6 +118,7 @@ impl CommandStream {
         }
         let mut telnet = Vec::new();
         self.lines.take_telnet_replies(&mut telnet);
+        // FRM-NONEG: the client never negotiates Telnet options.
         assert!(telnet.is_empty(), "client sent a Telnet negotiation");
         verbs
     }

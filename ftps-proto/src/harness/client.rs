@@ -149,6 +149,7 @@ struct ClientHarness {
     /// Data connections announced, with whether one was reported connected.
     data: Vec<(DataId, bool)>,
     data_seen: HashSet<DataId>,
+    closed_data: HashSet<DataId>,
     last_input: Vec<u8>,
     /// Print every step and output (`FTPS_HARNESS_TRACE=1`), to read what a crash input does.
     trace: bool,
@@ -179,12 +180,20 @@ impl ClientHarness {
                     assert!(self.tls_busy.is_none(), "sent during a TLS change");
                     let bytes = bytes.to_vec();
                     for verb in self.commands.push(&bytes) {
-                        if matches!(verb, Verb::User | Verb::Pass | Verb::Acct) && self.config.security.tls_required() {
-                            // T4217: credentials never travel before TLS when it is required.
-                            assert!(self.tls_up, "{verb} sent in cleartext under a TLS-required policy");
+                        if matches!(verb, Verb::User | Verb::Pass | Verb::Acct)
+                            && self.config.security.tls_required()
+                        {
+                            // ATK-DOWNGRADE: credentials never travel before TLS when it is required.
+                            assert!(
+                                self.tls_up,
+                                "{verb} sent in cleartext under a TLS-required policy"
+                            );
                         }
                         if matches!(self.config.security, ClientSecurity::Plain) {
-                            assert!(!matches!(verb, Verb::Auth | Verb::Pbsz | Verb::Prot | Verb::Ccc));
+                            assert!(!matches!(
+                                verb,
+                                Verb::Auth | Verb::Pbsz | Verb::Prot | Verb::Ccc
+                            ));
                         }
                     }
                 }
@@ -195,8 +204,14 @@ impl ClientHarness {
                     self.tls_busy = Some(true);
                 }
                 ClientOutput::StopTls => {
-                    assert!(self.tls_busy.is_none() && self.tls_up, "StopTls without TLS");
-                    assert!(!self.config.security.tls_required(), "CCC under a TLS-required policy");
+                    assert!(
+                        self.tls_busy.is_none() && self.tls_up,
+                        "StopTls without TLS"
+                    );
+                    assert!(
+                        !self.config.security.tls_required(),
+                        "CCC under a TLS-required policy"
+                    );
                     self.tls_busy = Some(false);
                 }
                 ClientOutput::Data(action) => self.data_action(action),
@@ -211,7 +226,10 @@ impl ClientHarness {
             }
         }
         if violation {
-            assert!(self.closed.is_some(), "a protocol violation did not close the session");
+            assert!(
+                self.closed.is_some(),
+                "a protocol violation did not close the session"
+            );
         }
         assert!(!self.commands.is_mid_line(), "a command was cut");
         assert_eq!(self.session.is_closed(), self.closed.is_some());
@@ -223,8 +241,12 @@ impl ClientHarness {
 
     fn data_action(&mut self, action: DataAction) {
         match action {
-            DataAction::Connect { id, addr, protection } => {
-                // S2577 / SSRF: passive connections go to the control peer unless trusted.
+            DataAction::Connect {
+                id,
+                addr,
+                protection,
+            } => {
+                // ATK-PASVIP: passive connections go to the control peer unless trusted.
                 if !self.config.trust_pasv_address {
                     assert_eq!(addr.ip(), self.server.ip(), "data connection to {addr}");
                 }
@@ -245,11 +267,15 @@ impl ClientHarness {
             }
             DataAction::Start { id } => {
                 let connected = self.data.iter().any(|&(d, c)| d == id && c);
-                assert!(connected, "Start for {id:?}, which was never reported connected");
+                assert!(
+                    connected,
+                    "Start for {id:?}, which was never reported connected"
+                );
             }
             DataAction::Reject { .. } => {}
             DataAction::Close { id } => {
                 assert!(self.data_seen.contains(&id), "Close for unknown {id:?}");
+                assert!(self.closed_data.insert(id), "{id:?} closed twice");
             }
         }
     }
@@ -279,7 +305,10 @@ impl ClientHarness {
                 None => panic!("Done for unknown {op:?}"),
             },
             ClientEvent::TransferData { op, .. } => {
-                assert!(self.ops.contains_key(&op), "TransferData for unknown {op:?}");
+                assert!(
+                    self.ops.contains_key(&op),
+                    "TransferData for unknown {op:?}"
+                );
             }
             ClientEvent::SetupFailed { .. } | ClientEvent::ProtocolViolation { .. } => {}
         }
@@ -318,7 +347,10 @@ impl ClientHarness {
                     3 => Operation::Mkd(arg),
                     4 => Operation::Rmd(arg),
                     5 => Operation::Dele(arg),
-                    6 => Operation::Rename { from: arg, to: b"new" },
+                    6 => Operation::Rename {
+                        from: arg,
+                        to: b"new",
+                    },
                     7 => Operation::Size(arg),
                     8 => Operation::Mdtm(arg),
                     9 => Operation::Mfmt {
@@ -350,7 +382,9 @@ impl ClientHarness {
                     Transfer::new(kind, path)
                 };
                 let offset = if sel & 0x40 != 0 { r.size() } else { 0 };
-                let result = self.session.transfer(t.offset(offset).ascii(sel & 0x20 != 0));
+                let result = self
+                    .session
+                    .transfer(t.offset(offset).ascii(sel & 0x20 != 0));
                 self.accepted(result);
             }
             3 => {
@@ -408,7 +442,11 @@ impl ClientHarness {
             5 => DataEvent::Failed(DataError::Truncated),
             6 => DataEvent::Failed(DataError::Broken),
             _ => DataEvent::Failed(
-                [DataError::ListenFailed, DataError::ConnectFailed, DataError::TlsFailed][usize::from(arg) % 3],
+                [
+                    DataError::ListenFailed,
+                    DataError::ConnectFailed,
+                    DataError::TlsFailed,
+                ][usize::from(arg) % 3],
             ),
         };
         if matches!(event, DataEvent::Connected { .. }) {
@@ -448,7 +486,8 @@ impl ClientHarness {
                 self.timeout();
             }
             Step::Tls(n) => {
-                let event = [TlsEvent::Established, TlsEvent::Failed, TlsEvent::Stopped][usize::from(n)];
+                let event =
+                    [TlsEvent::Established, TlsEvent::Failed, TlsEvent::Stopped][usize::from(n)];
                 let answers = self.tls_busy.take().is_some() && self.closed.is_none();
                 if answers {
                     match event {
@@ -474,7 +513,10 @@ impl ClientHarness {
         self.drain();
         if during_tls && !bytes.is_empty() {
             // ATK-TLSINJ-C: bytes while a TLS change is due are never interpreted.
-            assert!(self.closed.is_some(), "cleartext during a TLS change was accepted");
+            assert!(
+                self.closed.is_some(),
+                "cleartext during a TLS change was accepted"
+            );
         }
         if !bytes.is_empty() && bytes.len() <= 4096 {
             self.last_input.clear();
@@ -532,7 +574,10 @@ pub fn client_session(data: &[u8]) {
     let mut r = Reader::new(data);
     let (config, v6) = config(&mut r);
     let server = if v6 {
-        SocketAddr::new(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)), 21)
+        SocketAddr::new(
+            IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
+            21,
+        )
     } else {
         SocketAddr::from(([198, 51, 100, 1], 21))
     };
@@ -556,6 +601,7 @@ pub fn client_session(data: &[u8]) {
         last_op: None,
         data: Vec::new(),
         data_seen: HashSet::new(),
+        closed_data: HashSet::new(),
         last_input: Vec::new(),
         trace: super::tracing(),
     };
@@ -580,10 +626,16 @@ pub fn client_session(data: &[u8]) {
         h.drain();
         assert!(h.closed.is_some(), "no Close after EOF");
     }
-    let open: Vec<&OpId> = h.ops.iter().filter(|(_, done)| !**done).map(|(op, _)| op).collect();
+    let open: Vec<&OpId> = h
+        .ops
+        .iter()
+        .filter(|(_, done)| !**done)
+        .map(|(op, _)| op)
+        .collect();
     assert!(open.is_empty(), "operations never reported done: {open:?}");
     assert!(h.session.login(b"u", Secret::from("p"), None).is_err());
     h.session.handle_input(h.now, b"220 x\r\n");
-    h.session.handle_timeout(h.now + Duration::from_secs(100_000));
+    h.session
+        .handle_timeout(h.now + Duration::from_secs(100_000));
     assert_eq!(h.drain(), 0, "a closed session still acts");
 }

@@ -33,14 +33,17 @@ fn frame(pieces: &[&[u8]], limits: Limits, ending: LineEnding) -> Vec<Result<Vec
         rx.push(piece);
         while let Some(item) = rx.next_line() {
             if let Ok(line) = item {
-                assert!(line.len() <= widest(&limits), "framed line over every limit");
+                assert!(
+                    line.len() <= widest(&limits),
+                    "framed line over every limit"
+                );
                 if ending == LineEnding::Crlf {
                     assert!(!line.windows(2).any(|w| w == b"\r\n"), "CRLF inside a line");
                 }
             }
             items.push(item.map(<[u8]>::to_vec));
         }
-        // FRM-MAXLINE: an unfinished line never holds more than the limit (+ a CR).
+        // FRM-MAXCMD, FRM-MAXREP: an unfinished line never holds more than the limit (+ a CR).
         assert!(
             rx.buffered() <= widest(&limits) + 1,
             "line buffer holds {} bytes",
@@ -74,7 +77,11 @@ pub fn command_parse(data: &[u8]) {
             let rest = stream.get(pos..).unwrap_or_default();
             match parse_command(rest, &limits) {
                 Ok(Status::Partial) => {
-                    assert_eq!(items.next(), None, "parse_command: Partial, framing: a line");
+                    assert_eq!(
+                        items.next(),
+                        None,
+                        "parse_command: Partial, framing: a line"
+                    );
                     break;
                 }
                 Ok(Status::Complete((used, cmd))) => {
@@ -161,7 +168,11 @@ fn parse_one_command(wire: &[u8]) -> Command<'static> {
         Some(Ok(line)) => line.to_vec(),
         other => panic!("encoded command does not frame: {other:?} from {wire:?}"),
     };
-    assert_eq!(rx.next_line(), None, "encoded command is more than one line");
+    assert_eq!(
+        rx.next_line(),
+        None,
+        "encoded command is more than one line"
+    );
     assert_eq!(rx.buffered(), 0);
     match Command::parse(&line) {
         Ok(cmd) => cmd.into_owned(),
@@ -252,13 +263,22 @@ pub fn reply_parse(data: &[u8]) {
     if memchr::memchr(0xFF, stream).is_some() {
         return;
     }
-    let limit_hit = end.is_some_and(ReplyStop::is_limit) || whole_stop.is_some_and(ReplyStop::is_limit);
+    let limit_hit =
+        end.is_some_and(ReplyStop::is_limit) || whole_stop.is_some_and(ReplyStop::is_limit);
     let common = parsed.len().min(whole.len());
-    assert_eq!(parsed.get(..common), whole.get(..common), "decoders disagree");
+    assert_eq!(
+        parsed.get(..common),
+        whole.get(..common),
+        "decoders disagree"
+    );
     if limit_hit {
         return;
     }
-    assert_eq!(parsed.len(), whole.len(), "decoders found different reply counts");
+    assert_eq!(
+        parsed.len(),
+        whole.len(),
+        "decoders found different reply counts"
+    );
     match (end, whole_stop) {
         (None, None) => {}
         (Some(a), Some(b)) => assert_eq!(a, b),
@@ -279,7 +299,11 @@ fn assert_within_limits(reply: &Reply<'_>, limits: &Limits) {
     let mut count = 0;
     for line in reply.lines() {
         count += 1;
-        assert!(line.len() <= line_limit, "reply line of {} bytes", line.len());
+        assert!(
+            line.len() <= line_limit,
+            "reply line of {} bytes",
+            line.len()
+        );
     }
     assert!(count <= limits.max_reply_lines, "reply of {count} lines");
 }
@@ -573,7 +597,10 @@ pub fn command_roundtrip(data: &[u8]) {
 /// `cmd` as the parser returns it: empty optional arguments are absent, and a time-val keeps
 /// only the fraction digits it is written with.
 fn normalised(cmd: Command<'_>) -> Command<'static> {
-    let some = |b: Option<Cow<'_, [u8]>>| b.filter(|b| !b.is_empty()).map(|b| Cow::Owned(b.into_owned()));
+    let some = |b: Option<Cow<'_, [u8]>>| {
+        b.filter(|b| !b.is_empty())
+            .map(|b| Cow::Owned(b.into_owned()))
+    };
     match cmd {
         Command::Stou(b) => Command::Stou(some(b)),
         Command::List(b) => Command::List(some(b)),
@@ -607,7 +634,10 @@ pub fn reply_roundtrip(data: &[u8]) {
     let Some(code) = ReplyCode::new(100 + number % 600) else {
         panic!("code 100..=699 refused");
     };
-    assert_eq!(ReplyCode::new(number).is_some(), (100..=699).contains(&number));
+    assert_eq!(
+        ReplyCode::new(number).is_some(),
+        (100..=699).contains(&number)
+    );
     let reply = Reply::new(code, text);
     assert_reply_reencodes(&reply);
 
@@ -620,7 +650,13 @@ pub fn reply_roundtrip(data: &[u8]) {
             assert_eq!(used, wire.len());
             let want: Vec<u8> = text
                 .iter()
-                .map(|&b| if matches!(b, b'\r' | b'\n' | 0) { b' ' } else { b })
+                .map(|&b| {
+                    if matches!(b, b'\r' | b'\n' | 0) {
+                        b' '
+                    } else {
+                        b
+                    }
+                })
                 .collect();
             assert_eq!(again, Reply::new(code, want));
         }
@@ -686,10 +722,12 @@ pub fn reply_body(data: &[u8]) {
         assert_eq!(out, text);
         assert_eq!(t.to_string().as_bytes(), text);
         if t.second < 60 {
-            let back = TimeVal::from_unix(t.to_unix(), t.nanos).map(|b| {
-                (b.year, b.month, b.day, b.hour, b.minute, b.second, b.nanos)
-            });
-            assert_eq!(back, Some((t.year, t.month, t.day, t.hour, t.minute, t.second, t.nanos)));
+            let back = TimeVal::from_unix(t.to_unix(), t.nanos)
+                .map(|b| (b.year, b.month, b.day, b.hour, b.minute, b.second, b.nanos));
+            assert_eq!(
+                back,
+                Some((t.year, t.month, t.day, t.hour, t.minute, t.second, t.nanos))
+            );
         }
     }
 
@@ -709,7 +747,11 @@ pub fn reply_body(data: &[u8]) {
         1 => {
             let port = v.u16();
             write_229_text(port, &mut out);
-            let want = if port == 0 { Err(ReplyError::InvalidBody) } else { Ok(port) };
+            let want = if port == 0 {
+                Err(ReplyError::InvalidBody)
+            } else {
+                Ok(port)
+            };
             assert_eq!(parse_229(&out), want);
         }
         2 => {

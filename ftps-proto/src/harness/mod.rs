@@ -19,6 +19,7 @@
 //! | [`ascii`] | `TYPE A` conversion round trip and chunking invariance |
 //! | [`server_session`] | a server fed a script of client bytes and adapter events |
 //! | [`client_session`] | a client fed a script of server bytes, adapter events and caller requests |
+//! | [`pair_session`] | the in-memory client <-> server [`Pair`](crate::pair::Pair) driven by operations and faults |
 //!
 //! The session scripts are described in the `script` module docs of [`server_session`]: a
 //! plain-text transcript is itself a valid script, and control bytes insert events.
@@ -37,6 +38,7 @@ mod checks;
 mod client;
 mod codec;
 mod listing;
+mod pair;
 mod path;
 mod reader;
 mod script;
@@ -48,6 +50,7 @@ pub use self::ascii::ascii;
 pub use self::client::client_session;
 pub use self::codec::{command_parse, command_roundtrip, reply_body, reply_parse, reply_roundtrip};
 pub use self::listing::{listing_parse, listing_roundtrip};
+pub use self::pair::pair_session;
 pub use self::path::path_jail;
 pub use self::server::server_session;
 
@@ -64,6 +67,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("ascii", ascii),
     ("server_session", server_session),
     ("client_session", client_session),
+    ("pair_session", pair_session),
 ];
 
 /// Whether `FTPS_HARNESS_TRACE` is set: the session harnesses then print every step and

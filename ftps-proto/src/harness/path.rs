@@ -10,7 +10,10 @@ fn assert_jailed(p: &VirtualPath, max_len: usize, max_depth: usize) {
     let bytes = p.as_bytes();
     assert_eq!(bytes.first(), Some(&b'/'), "{p:?} is not absolute");
     assert!(!bytes.contains(&0), "{p:?} holds NUL");
-    assert!(bytes.len() <= max_len.max(1), "{p:?} is over {max_len} bytes");
+    assert!(
+        bytes.len() <= max_len.max(1),
+        "{p:?} is over {max_len} bytes"
+    );
     assert!(p.depth() <= max_depth, "{p:?} is over {max_depth} deep");
     if p.is_root() {
         assert_eq!(bytes, b"/");
@@ -19,7 +22,10 @@ fn assert_jailed(p: &VirtualPath, max_len: usize, max_depth: usize) {
     assert!(!bytes.ends_with(b"/"), "{p:?} ends with /");
     let raw: Vec<&[u8]> = bytes.split(|&b| b == b'/').skip(1).collect();
     for c in &raw {
-        assert!(!matches!(*c, b"" | b"." | b".."), "{p:?} has component {c:?}");
+        assert!(
+            !matches!(*c, b"" | b"." | b".."),
+            "{p:?} has component {c:?}"
+        );
     }
     let components: Vec<&[u8]> = p.components().collect();
     assert_eq!(components, raw);
@@ -35,7 +41,10 @@ pub fn path_jail(data: &[u8]) {
     let mut r = Reader::new(data);
     let sel = r.u8();
     let (max_len, max_depth) = if sel & 0x80 == 0 {
-        (crate::vpath::DEFAULT_MAX_LEN, crate::vpath::DEFAULT_MAX_DEPTH)
+        (
+            crate::vpath::DEFAULT_MAX_LEN,
+            crate::vpath::DEFAULT_MAX_DEPTH,
+        )
     } else {
         (usize::from(sel & 0x3F), usize::from(sel >> 3 & 0x7))
     };
@@ -44,7 +53,11 @@ pub fn path_jail(data: &[u8]) {
     let cwd = VirtualPath::root()
         .resolve(cwd_arg)
         .unwrap_or_else(|_| VirtualPath::root());
-    assert_jailed(&cwd, crate::vpath::DEFAULT_MAX_LEN, crate::vpath::DEFAULT_MAX_DEPTH);
+    assert_jailed(
+        &cwd,
+        crate::vpath::DEFAULT_MAX_LEN,
+        crate::vpath::DEFAULT_MAX_DEPTH,
+    );
 
     let resolved = cwd.resolve_with_limits(arg, max_len, max_depth);
     let p = match resolved {
@@ -62,7 +75,10 @@ pub fn path_jail(data: &[u8]) {
     assert!(!arg.contains(&0));
     assert_jailed(&p, max_len, max_depth);
     // Idempotent, from anywhere.
-    assert_eq!(cwd.resolve_with_limits(p.as_bytes(), max_len, max_depth), Ok(p.clone()));
+    assert_eq!(
+        cwd.resolve_with_limits(p.as_bytes(), max_len, max_depth),
+        Ok(p.clone())
+    );
     assert_eq!(VirtualPath::root().resolve(p.as_bytes()), Ok(p.clone()));
     // A relative argument without `..` stays below the current directory.
     let climbs = arg.split(|&b| b == b'/').any(|c| c == b"..");

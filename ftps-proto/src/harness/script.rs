@@ -35,9 +35,16 @@ pub(crate) enum Step<'a> {
     /// Jump to the deadline, then `handle_timeout`.
     Deadline,
     Tls(u8),
-    Data { pick: u8, kind: u8, arg: u8 },
+    Data {
+        pick: u8,
+        kind: u8,
+        arg: u8,
+    },
     /// Application step `which` (0-4) with a selector byte.
-    App { which: u8, sel: u8 },
+    App {
+        which: u8,
+        sel: u8,
+    },
     /// Canned peer line number `i`.
     Canned(u8),
 }
@@ -60,11 +67,26 @@ pub(crate) fn next_step<'a>(r: &mut Reader<'a>) -> Option<Step<'a>> {
             kind: r.u8(),
             arg: r.u8(),
         },
-        0x08 => Step::App { which: 0, sel: r.u8() },
-        0x0B => Step::App { which: 1, sel: r.u8() },
-        0x0C => Step::App { which: 2, sel: r.u8() },
-        0x0F => Step::App { which: 3, sel: r.u8() },
-        0x11 => Step::App { which: 4, sel: r.u8() },
+        0x08 => Step::App {
+            which: 0,
+            sel: r.u8(),
+        },
+        0x0B => Step::App {
+            which: 1,
+            sel: r.u8(),
+        },
+        0x0C => Step::App {
+            which: 2,
+            sel: r.u8(),
+        },
+        0x0F => Step::App {
+            which: 3,
+            sel: r.u8(),
+        },
+        0x11 => Step::App {
+            which: 4,
+            sel: r.u8(),
+        },
         0x0E => Step::Repeat(usize::from(r.u8()) * 4 + 1),
         0x10 => Step::Canned(r.u8()),
         0x12..=0x1F => Step::Canned(b - 0x12),

@@ -1,5 +1,6 @@
 //! The server session target.
 
+use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -188,6 +189,7 @@ struct ServerHarness {
     tls_busy: Option<bool>,
     pending: Vec<(RequestId, Request)>,
     data: Vec<DataTrack>,
+    closed_data: HashSet<DataId>,
     last_input: Vec<u8>,
     /// Print every step and output (`FTPS_HARNESS_TRACE=1`), to read what a crash input does.
     trace: bool,
@@ -233,7 +235,10 @@ impl ServerHarness {
             assert!(self.closed.is_none(), "output after Close: {output:?}");
             match output {
                 ServerOutput::Transmit(bytes) => {
-                    assert!(self.tls_busy.is_none(), "cleartext sent during a TLS change");
+                    assert!(
+                        self.tls_busy.is_none(),
+                        "cleartext sent during a TLS change"
+                    );
                     let bytes = bytes.to_vec();
                     for code in self.replies.push(&bytes) {
                         if std::mem::take(&mut self.first_reply) {
@@ -291,40 +296,55 @@ impl ServerHarness {
                 if active.require_peer_ip {
                     assert!(same_ip(addr.ip(), peer.ip()), "active connection to {addr}");
                 }
-                assert!(addr.port() >= active.min_port, "active connection to {addr}");
+                assert!(
+                    addr.port() >= active.min_port,
+                    "active connection to {addr}"
+                );
                 assert!(active.enabled, "active mode is off");
                 let t = self.track(id);
                 t.protection = Some(protection);
             }
             DataAction::Start { id } => {
+                // S2577-PEER, ATK-STEAL: only the accepted connection, with the TLS it needs.
                 let t = self.track(id);
                 let tls = match t.first_connected {
                     Some(tls) => tls,
                     None => panic!("Start for {id:?}, which was never reported connected"),
                 };
-                let protection = t.protection.unwrap_or_else(|| panic!("Start for unannounced {id:?}"));
+                let protection = t
+                    .protection
+                    .unwrap_or_else(|| panic!("Start for unannounced {id:?}"));
                 if protection.tls {
                     let Some(tls) = tls else {
                         panic!("cleartext data connection started under PROT P");
                     };
                     if protection.require_session_reuse {
-                        assert!(tls.resumed_control_session, "unbound data TLS session started");
+                        assert!(
+                            tls.resumed_control_session,
+                            "unbound data TLS session started"
+                        );
                     }
                 }
             }
             DataAction::Reject { .. } => {}
             DataAction::Close { id } => {
-                assert!(self.data.iter().any(|d| d.id == id) || id.get() > 0);
+                // Ids are never reused: one `Close` per data connection.
+                assert!(self.closed_data.insert(id), "{id:?} closed twice");
             }
         }
     }
 
     fn event(&mut self, event: ServerEvent) {
         if let ServerEvent::Request { id, request } = event {
-            assert!(self.pending.iter().all(|(p, _)| *p != id), "request id reused");
+            assert!(
+                self.pending.iter().all(|(p, _)| *p != id),
+                "request id reused"
+            );
             for path in request_paths(&request) {
                 assert_eq!(path.as_bytes().first(), Some(&b'/'));
-                assert!(path.components().all(|c| c != b".." && c != b"." && !c.contains(&0)));
+                assert!(path
+                    .components()
+                    .all(|c| c != b".." && c != b"." && !c.contains(&0)));
             }
             match &request {
                 Request::Retrieve { data, .. }
@@ -346,7 +366,11 @@ impl ServerHarness {
             self.data[self.data.len() - 1 - usize::from(pick) % self.data.len()].id
         };
         let port = 40000 + u16::from(arg);
-        let tls = |resumed| Some(DataTls { resumed_control_session: resumed });
+        let tls = |resumed| {
+            Some(DataTls {
+                resumed_control_session: resumed,
+            })
+        };
         let event = match kind % 10 {
             0 => DataEvent::Listening {
                 addr: SocketAddr::new(self.local.ip(), port),
@@ -400,7 +424,9 @@ impl ServerHarness {
     /// Answers a request: `fitting` picks a response of the request's kind.
     fn respond(&mut self, sel: u8, fitting: bool, r: &mut Reader<'_>) {
         if self.pending.is_empty() {
-            let result = self.session.respond(self.now, RequestId(u64::from(sel)), Response::Ok);
+            let result = self
+                .session
+                .respond(self.now, RequestId(u64::from(sel)), Response::Ok);
             let expected = if self.closed.is_some() {
                 LocalError::Closed
             } else {
@@ -472,7 +498,8 @@ impl ServerHarness {
                 self.timeout();
             }
             Step::Tls(n) => {
-                let event = [TlsEvent::Established, TlsEvent::Failed, TlsEvent::Stopped][usize::from(n)];
+                let event =
+                    [TlsEvent::Established, TlsEvent::Failed, TlsEvent::Stopped][usize::from(n)];
                 let answers = matches!(
                     (self.tls_busy, event),
                     (Some(_), TlsEvent::Failed)
@@ -578,12 +605,19 @@ fn time(r: &mut Reader<'_>) -> TimeVal {
 fn fitting_response(request: &Request, sel: u8, r: &mut Reader<'_>) -> Response {
     let fail = sel & 3 == 3;
     if fail {
-        return if sel & 4 != 0 { Response::Denied } else { storage_error(sel) };
+        return if sel & 4 != 0 {
+            Response::Denied
+        } else {
+            storage_error(sel)
+        };
     }
     match request {
-        Request::Authenticate { .. } => {
-            [Response::LoggedIn, Response::LoginFailed, Response::NeedAccount][usize::from(sel & 3)].clone()
-        }
+        Request::Authenticate { .. } => [
+            Response::LoggedIn,
+            Response::LoginFailed,
+            Response::NeedAccount,
+        ][usize::from(sel & 3)]
+        .clone(),
         Request::MakeDir { path } => match sel & 1 {
             0 => Response::Ok,
             _ => Response::Created(path.join(r.short()).unwrap_or_else(|_| path.clone())),
@@ -671,8 +705,14 @@ pub fn server_session(data: &[u8]) {
     let (config, v6) = config(&mut r);
     let (peer, local, other) = if v6 {
         (
-            SocketAddr::new(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2)), 50000),
-            SocketAddr::new(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)), 21),
+            SocketAddr::new(
+                IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2)),
+                50000,
+            ),
+            SocketAddr::new(
+                IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
+                21,
+            ),
             IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9)),
         )
     } else {
@@ -702,12 +742,17 @@ pub fn server_session(data: &[u8]) {
         tls_busy: None,
         pending: Vec::new(),
         data: Vec::new(),
+        closed_data: HashSet::new(),
         last_input: Vec::new(),
         trace: super::tracing(),
     };
     h.drain();
     if implicit {
-        assert_eq!(h.tls_busy, Some(true), "implicit FTPS does not start with StartTls");
+        assert_eq!(
+            h.tls_busy,
+            Some(true),
+            "implicit FTPS does not start with StartTls"
+        );
     }
     let mut steps = 0;
     while let Some(step) = next_step(&mut r) {
@@ -727,13 +772,18 @@ pub fn server_session(data: &[u8]) {
     if h.closed.is_none() {
         h.session.handle_eof(h.now);
         h.drain();
-        assert_eq!(h.closed, Some(CloseReason::PeerClosed), "no Close after EOF");
+        assert_eq!(
+            h.closed,
+            Some(CloseReason::PeerClosed),
+            "no Close after EOF"
+        );
     }
     assert_eq!(
         h.session.respond(h.now, RequestId(0), Response::Ok),
         Err(LocalError::Closed)
     );
     h.session.handle_input(h.now, b"NOOP\r\n");
-    h.session.handle_timeout(h.now + Duration::from_secs(100_000));
+    h.session
+        .handle_timeout(h.now + Duration::from_secs(100_000));
     assert_eq!(h.drain(), 0, "a closed session still acts");
 }

@@ -43,7 +43,7 @@ impl FileKind {
             FileKind::Symlink => b'l',
             // A letter the `LIST` parser reads back as "other" (not `-`, `d` or `l`); `?`
             // for any other, so the line always parses.
-            FileKind::Other(c) if super::unix::TYPE_LETTERS.contains(&c) && !b"-dl".contains(&c) => c,
+            FileKind::Other(c) if super::unix::is_other_type_letter(c) => c,
             FileKind::Other(_) => b'?',
         }
     }

@@ -34,6 +34,7 @@
 
 use core::fmt;
 
+mod body;
 mod decoder;
 mod dos;
 mod entry;
@@ -43,6 +44,7 @@ mod mlsx;
 mod time;
 mod unix;
 
+pub use body::{format_listing, hidden_in_listing};
 pub use decoder::{Entry, ListingDecoder, ListingFormat};
 pub use entry::{parse_list_line, EntryKind, ListEntry, ListStyle};
 pub use facts::{EntryType, FactSet, MlsxFact, Perms};

@@ -34,6 +34,11 @@ pub(crate) fn is_total_line(line: &[u8]) -> bool {
 /// block device, FIFO, socket, door, and `?` (GNU `ls` for a type it does not know).
 pub(crate) const TYPE_LETTERS: &[u8] = b"-dlcbpsD?";
 
+/// Whether `c` is a type letter the parser reads as [`EntryKind::Other`].
+pub(crate) fn is_other_type_letter(c: u8) -> bool {
+    TYPE_LETTERS.contains(&c) && !b"-dl".contains(&c)
+}
+
 /// Whether `tok` is an `ls -l` permission column: a type letter, nine permission letters,
 /// and maybe one of `+` (ACL), `@` (extended attributes), `.` (security context).
 fn is_permissions(tok: &[u8]) -> bool {

@@ -4,9 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ascii::{AsciiDecoder, AsciiEncoder};
-use crate::listing::{
-    format_list_line, format_mlsx_line, format_nlst_line, FactSet, FileInfo, FileKind,
-};
+use crate::listing::{format_listing, FactSet, FileInfo, FileKind};
 use crate::server::{ListFormat, Request, Response, StatFormat, StoreMode};
 use crate::session::StorageError;
 use crate::timeval::TimeVal;
@@ -502,17 +500,7 @@ impl MemStorage {
         all: bool,
     ) -> Vec<u8> {
         let mut out = Vec::new();
-        for entry in entries {
-            if !all && format == ListFormat::List && entry.name.first() == Some(&b'.') {
-                continue;
-            }
-            // An entry the formatters refuse (a name with CR or LF) is left out (X3659-PATH).
-            let _ = match format {
-                ListFormat::List => format_list_line(entry, self.now_unix, &mut out),
-                ListFormat::Nlst => format_nlst_line(entry, &mut out),
-                ListFormat::Mlsd => format_mlsx_line(entry, facts, &mut out),
-            };
-        }
+        format_listing(entries, format, facts, all, self.now_unix, &mut out);
         out
     }
 

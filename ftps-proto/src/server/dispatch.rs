@@ -138,6 +138,7 @@ impl ServerSession {
     }
 
     fn handle_command_line(&mut self, now: Instant, line: &[u8]) {
+        self.last_activity = now;
         let Some(verb) = Verb::parse(line) else {
             self.reply(ReplyCode::C500, b"Syntax error, command unrecognized.");
             return;

@@ -210,7 +210,8 @@ impl ServerSession {
             self.out.push(Item::Close(CloseReason::TlsInjection));
             return;
         }
-        self.last_activity = now;
+        // The idle timer restarts on complete command lines only (H1123-IDLE): a peer
+        // trickling bytes without a line end is still idle.
         self.lines.push(data);
         self.scratch.clear();
         self.lines.take_telnet_replies(&mut self.scratch);
@@ -301,11 +302,14 @@ impl ServerSession {
 
     /// The next thing to do. Call until it returns [`ServerOutput::Timeout`].
     pub fn poll_output(&mut self) -> ServerOutput<'_> {
-        let deadline = self.poll_timeout();
-        match self.out.pop() {
-            Some(output) => output,
-            None => ServerOutput::Timeout(deadline),
+        if self.out.is_empty() {
+            // The deadline is only needed once the queue is drained.
+            let deadline = self.poll_timeout();
+            let _ = self.out.pop(); // reclaims the transmitted bytes
+            return ServerOutput::Timeout(deadline);
         }
+        // `None` cannot happen: the queue is not empty.
+        self.out.pop().unwrap_or(ServerOutput::Timeout(None))
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
@@ -401,17 +405,23 @@ impl ServerSession {
 
     /// Closes every data connection and forgets them (no reply).
     fn drop_data(&mut self) {
-        if let Some(t) = self.transfer.take() {
-            self.out.push(Item::Data(DataAction::Close { id: t.data }));
-        }
-        match std::mem::replace(&mut self.data, DataSetup::None) {
-            DataSetup::None => {}
-            DataSetup::Passive { id, .. } | DataSetup::Active { id, .. } => {
-                self.out.push(Item::Data(DataAction::Close { id }));
+        let transfer = self.transfer.take().map(|t| t.data);
+        let setup = match std::mem::replace(&mut self.data, DataSetup::None) {
+            DataSetup::None => None,
+            DataSetup::Passive { id, .. } | DataSetup::Active { id, .. } => Some(id),
+        };
+        let listener = match self.wait {
+            Wait::Listen { data, .. } => Some(data),
+            _ => None,
+        };
+        // One `Close` per connection: a passive setup and its pending listener share an id.
+        let ids = [transfer, setup, listener];
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(id) = *id {
+                if !ids.iter().take(i).any(|earlier| *earlier == Some(id)) {
+                    self.out.push(Item::Data(DataAction::Close { id }));
+                }
             }
-        }
-        if let Wait::Listen { data, .. } = self.wait {
-            self.out.push(Item::Data(DataAction::Close { id: data }));
         }
         if matches!(self.wait, Wait::Transfer | Wait::Listen { .. }) {
             self.wait = Wait::None;

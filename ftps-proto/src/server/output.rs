@@ -186,23 +186,34 @@ impl OutQueue {
         self.closed
     }
 
+    /// Nothing is queued: [`pop`](Self::pop) would return `None`.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// The next output; `None` when the queue is empty.
+    ///
+    /// Bytes handed out stay in the buffer until the queue is empty (then it is cleared, which
+    /// costs nothing) or until they are at least half of it (then the rest moves down once):
+    /// each byte is moved at most a bounded number of times, however many replies are queued.
     pub(crate) fn pop(&mut self) -> Option<ServerOutput<'_>> {
-        if self.sent > 0 && !matches!(self.items.front(), Some(Item::Transmit(_))) {
-            // Everything handed out before was consumed by the caller: reclaim the space.
-            self.bytes.drain(..self.sent);
+        let Some(item) = self.items.pop_front() else {
+            // Every queued byte belongs to a `Transmit` item, so all were handed out.
+            self.bytes.clear();
             self.sent = 0;
-        }
-        let item = self.items.pop_front()?;
+            return None;
+        };
         Some(match item {
             Item::Transmit(n) => {
-                if self.sent > 0 {
+                if self.sent > 0 && self.sent >= self.bytes.len() / 2 {
                     self.bytes.drain(..self.sent);
                     self.sent = 0;
                 }
-                let end = n.min(self.bytes.len());
+                let start = self.sent;
+                let end = start.saturating_add(n).min(self.bytes.len());
                 self.sent = end;
-                ServerOutput::Transmit(&self.bytes[..end])
+                // cannot fire: start <= end <= len.
+                ServerOutput::Transmit(&self.bytes[start..end])
             }
             Item::StartTls => ServerOutput::StartTls {
                 role: TlsRole::Server,
@@ -219,4 +230,47 @@ impl OutQueue {
 /// becomes a space, so the bytes stay on one line (REP-SANITIZE).
 pub(crate) fn push_text(t: &mut Vec<u8>, bytes: &[u8]) {
     t.extend(bytes.iter().map(|&b| if b == b'\n' { b' ' } else { b }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::DataId;
+
+    /// Replies queued while earlier ones are being handed out come out whole and in order, and
+    /// the buffer is reclaimed once the queue is drained (REP-ORDER).
+    #[test]
+    fn queue_hands_out_replies_in_order_and_reclaims() {
+        let mut q = OutQueue::default();
+        q.reply(ReplyCode::C200, b"one");
+        q.push(Item::Data(DataAction::Start { id: DataId(1) }));
+        q.reply(ReplyCode::C226, b"two");
+        q.reply(ReplyCode::C250, b"three");
+        assert_eq!(q.pop(), Some(ServerOutput::Transmit(b"200 one\r\n")));
+        assert_eq!(
+            q.pop(),
+            Some(ServerOutput::Data(DataAction::Start { id: DataId(1) }))
+        );
+        // Queued between two pops: joins the pending transmit.
+        q.reply(ReplyCode::C257, b"four");
+        assert_eq!(
+            q.pop(),
+            Some(ServerOutput::Transmit(
+                b"226 two\r\n250 three\r\n257 four\r\n"
+            ))
+        );
+        assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
+        assert!(q.bytes.is_empty() && q.sent == 0);
+        // Many rounds of queue-then-drain keep the buffer small.
+        for _ in 0..1000 {
+            q.reply(ReplyCode::C200, b"ok");
+            q.push(Item::Data(DataAction::Start { id: DataId(2) }));
+            assert_eq!(q.pop(), Some(ServerOutput::Transmit(b"200 ok\r\n")));
+            q.reply(ReplyCode::C226, b"done");
+            let _ = q.pop();
+            assert_eq!(q.pop(), Some(ServerOutput::Transmit(b"226 done\r\n")));
+            assert!(q.bytes.len() <= 2 * b"226 done\r\n200 ok\r\n".len());
+        }
+    }
 }

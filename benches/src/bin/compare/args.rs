@@ -20,7 +20,12 @@ USAGE: compare [--quick] [OPTIONS]
   --out PATH         where to write the report (default: BENCHMARKS.md at the workspace root,
                      full runs only)
   --no-write         print the tables only
-  -h, --help         this text";
+  -h, --help         this text
+
+Profiling: COMPARE_WRAP_KIND=ours-tokio COMPARE_WRAP=\"valgrind --tool=callgrind\" runs the
+server children of that kind (ours-tokio, ours-tokio-mem, ours-std, libunftp, raw) under the
+given command. COMPARE_CONTROL_TICKETS=N sets the TLS 1.3 tickets our servers send on each
+control connection (default: the library's).";
 
 /// The measurements of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,11 @@
 //! ports read with a time limit, RSS read from `/proc`, and the child always killed on drop.
 //!
 //! A child also exits by itself when its standard input closes, so it cannot outlive this
-//! process even when this one is killed.
+//! process even when this one is killed. Dropping a [`ServerProcess`] closes that input, waits
+//! a moment for the exit, then kills.
+//!
+//! For profiling, `COMPARE_WRAP_KIND=ours-tokio COMPARE_WRAP="valgrind --tool=callgrind"`
+//! starts the children of that kind under the given command (split on spaces).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -14,13 +18,18 @@ use crate::serve::SUBCOMMAND;
 use crate::Result;
 
 /// How long a child may take to announce its ports.
-const READY_LIMIT: Duration = Duration::from_secs(30);
+const READY_LIMIT: Duration = Duration::from_secs(60);
+
+/// How long a child gets to exit after its input closed (profilers write their data then).
+const EXIT_LIMIT: Duration = Duration::from_secs(30);
 
 /// The servers a child can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerKind {
     /// Our tokio server (`ftps_proto_tokio::server::Server`, `LocalFs`).
     OursTokio,
+    /// Our tokio server with the in-memory storage of `memstore`.
+    OursTokioMemory,
     /// Our std server (`ftps_proto_std::server::Server`, `LocalFs`).
     OursStd,
     /// libunftp with its filesystem backend (unftp-sbe-fs).
@@ -34,6 +43,7 @@ impl ServerKind {
     pub fn name(self) -> &'static str {
         match self {
             ServerKind::OursTokio => "ours-tokio",
+            ServerKind::OursTokioMemory => "ours-tokio-mem",
             ServerKind::OursStd => "ours-std",
             ServerKind::Libunftp => "libunftp",
             ServerKind::Raw => "raw",
@@ -44,6 +54,7 @@ impl ServerKind {
     pub fn parse(name: &str) -> Option<ServerKind> {
         [
             ServerKind::OursTokio,
+            ServerKind::OursTokioMemory,
             ServerKind::OursStd,
             ServerKind::Libunftp,
             ServerKind::Raw,
@@ -56,6 +67,7 @@ impl ServerKind {
     pub fn label(self) -> &'static str {
         match self {
             ServerKind::OursTokio => "ours tokio",
+            ServerKind::OursTokioMemory => "ours tokio (memory storage)",
             ServerKind::OursStd => "ours std",
             ServerKind::Libunftp => "libunftp",
             ServerKind::Raw => "raw",
@@ -76,7 +88,21 @@ impl ServerProcess {
     /// Starts a `kind` server on the fixture's directory and waits (bounded) for its ports.
     pub fn spawn(kind: ServerKind, fixture: &Fixture) -> Result<ServerProcess> {
         let exe = std::env::current_exe()?;
-        let mut child = Command::new(exe)
+        let wrap = std::env::var("COMPARE_WRAP")
+            .ok()
+            .filter(|_| std::env::var("COMPARE_WRAP_KIND").is_ok_and(|k| k == kind.name()));
+        let mut command = match wrap.as_deref().map(str::split_whitespace) {
+            Some(mut words) => match words.next() {
+                Some(program) => {
+                    let mut c = Command::new(program);
+                    c.args(words).arg(exe);
+                    c
+                }
+                None => Command::new(exe),
+            },
+            None => Command::new(exe),
+        };
+        let mut child = command
             .arg(SUBCOMMAND)
             .arg(kind.name())
             .arg(&fixture.root)
@@ -97,9 +123,28 @@ impl ServerProcess {
         let stdout = stdout.ok_or("child stdout not captured")?;
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let mut line = String::new();
-            let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
-            let _ = tx.send(read);
+            // A wrapper (profiler) may print its own lines first: passed on to stderr.
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut line = String::new();
+                match reader.read_line(&mut line) {
+                    Ok(0) => {
+                        let _ = tx.send(Ok(line));
+                        return;
+                    }
+                    Ok(_) if line.starts_with("READY") => {
+                        let _ = tx.send(Ok(line));
+                        break;
+                    }
+                    Ok(_) => eprint!("{line}"),
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+            }
+            // Keep draining, so a chatty wrapper never blocks on a full pipe.
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
         });
         let line = match rx.recv_timeout(READY_LIMIT) {
             Ok(read) => read?,
@@ -129,6 +174,15 @@ impl ServerProcess {
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
+        // Closing its input asks the child to exit; a bounded wait, then the kill.
+        drop(self._stdin.take());
+        let deadline = std::time::Instant::now() + EXIT_LIMIT;
+        while std::time::Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+                _ => break,
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -183,6 +237,7 @@ mod tests {
     fn kinds_round_trip_their_names() {
         for kind in [
             ServerKind::OursTokio,
+            ServerKind::OursTokioMemory,
             ServerKind::OursStd,
             ServerKind::Libunftp,
             ServerKind::Raw,

@@ -19,6 +19,7 @@ mod child;
 mod fixture;
 mod machine;
 mod memory;
+mod memstore;
 mod ours;
 mod payload;
 mod peers;

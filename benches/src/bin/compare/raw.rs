@@ -3,9 +3,13 @@
 //!
 //! Protocol: the client sends `D` or `U` and a big-endian `u64` length. `D`: the server sends
 //! that many bytes and closes. `U`: the client sends them, the server answers one byte `K`.
+//! `d` and `u` do the same with the server's side on a file of the served directory (it reads
+//! the bulk file, or writes a new file and removes it), with plain blocking file I/O: the
+//! limit of a server that also touches its storage.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +20,7 @@ use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::fixture::TLS_NAME;
+use crate::fixture::{BULK_FILE, TLS_NAME, UPLOAD_DIR};
 use crate::payload::block;
 use crate::Result;
 
@@ -35,8 +39,18 @@ pub enum Direction {
     Up,
 }
 
+/// Where the server's side of a copy is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// In memory.
+    Memory,
+    /// A file of the served directory.
+    File,
+}
+
 /// The child side: a TCP and a TLS listener, `READY tcp_port tls_port`.
-pub async fn serve(cert: &Path, key: &Path) -> Result<()> {
+pub async fn serve(root: &Path, cert: &Path, key: &Path) -> Result<()> {
+    let root = Arc::new(root.to_path_buf());
     let certs = certificates_from_pem(&read_file(cert)?)?;
     let key = private_key_from_pem(&read_file(key)?)?;
     let config = rustls::ServerConfig::builder_with_provider(crypto_provider())
@@ -53,18 +67,20 @@ pub async fn serve(cert: &Path, key: &Path) -> Result<()> {
             accepted = tcp.accept() => {
                 if let Ok((stream, _)) = accepted {
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(async move { let _ = answer(stream).await; });
+                    let root = root.clone();
+                    tokio::spawn(async move { let _ = answer(stream, &root).await; });
                 }
             }
             accepted = tls.accept() => {
                 if let Ok((stream, _)) = accepted {
                     let _ = stream.set_nodelay(true);
                     let acceptor = acceptor.clone();
+                    let root = root.clone();
                     tokio::spawn(async move {
                         if let Ok(Ok(stream)) =
                             tokio::time::timeout(DRAIN, acceptor.accept(stream)).await
                         {
-                            let _ = answer(stream).await;
+                            let _ = answer(stream, &root).await;
                         }
                     });
                 }
@@ -74,7 +90,7 @@ pub async fn serve(cert: &Path, key: &Path) -> Result<()> {
 }
 
 /// Serves one copy request on `stream`.
-async fn answer<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) -> Result<()> {
+async fn answer<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, root: &Path) -> Result<()> {
     let mut header = [0u8; 9];
     tokio::time::timeout(DRAIN, stream.read_exact(&mut header)).await??;
     let [op, len @ ..] = header;
@@ -88,6 +104,23 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) -> Result<()> 
         }
         b'U' => {
             receive(&mut stream, len, &mut buf).await?;
+            stream.write_all(b"K").await?;
+            stream.shutdown().await?;
+            drain(&mut stream, &mut buf).await;
+        }
+        b'd' => {
+            let mut file = std::fs::File::open(root.join(BULK_FILE))?;
+            send_file(&mut stream, &mut file, len, &mut buf).await?;
+            stream.shutdown().await?;
+            drain(&mut stream, &mut buf).await;
+        }
+        b'u' => {
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            let name = format!("raw-{}.bin", NEXT.fetch_add(1, Ordering::Relaxed));
+            let path: PathBuf = root.join(UPLOAD_DIR).join(name);
+            let result = receive_file(&mut stream, &path, len, &mut buf).await;
+            let _ = std::fs::remove_file(&path);
+            result?;
             stream.write_all(b"K").await?;
             stream.shutdown().await?;
             drain(&mut stream, &mut buf).await;
@@ -107,6 +140,50 @@ async fn send<S: AsyncWrite + Unpin>(stream: &mut S, len: u64) -> Result<()> {
         left -= n as u64;
     }
     stream.flush().await?;
+    Ok(())
+}
+
+/// Sends `len` bytes of `file`.
+async fn send_file<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    file: &mut std::fs::File,
+    len: u64,
+    buf: &mut [u8],
+) -> Result<()> {
+    use std::io::Read;
+    let mut left = len;
+    while left > 0 {
+        let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+        let n = file.read(buf.get_mut(..want).unwrap_or_default())?;
+        if n == 0 {
+            return Err("bulk file shorter than asked".into());
+        }
+        stream.write_all(buf.get(..n).unwrap_or_default()).await?;
+        left -= n as u64;
+    }
+    stream.flush().await?;
+    Ok(())
+}
+
+/// Receives exactly `len` bytes into a new file at `path`.
+async fn receive_file<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    path: &Path,
+    len: u64,
+    buf: &mut [u8],
+) -> Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    let mut left = len;
+    while left > 0 {
+        let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+        let n = stream.read(buf.get_mut(..want).unwrap_or_default()).await?;
+        if n == 0 {
+            return Err(format!("raw copy ended {left} bytes early").into());
+        }
+        file.write_all(buf.get(..n).unwrap_or_default())?;
+        left -= n as u64;
+    }
     Ok(())
 }
 
@@ -137,24 +214,25 @@ async fn drain<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut [u8]) {
 }
 
 /// One copy of `len` bytes in `direction` against the raw child (`tls`: over tokio-rustls
-/// with this client config); returns the time from the request to the last byte (handshake
-/// excluded, like the control setup of an FTP transfer).
+/// with this client config, `storage`: the server's side); returns the time from the request
+/// to the last byte (handshake excluded, like the control setup of an FTP transfer).
 pub async fn copy(
     port: u16,
     tls: Option<Arc<rustls::ClientConfig>>,
     direction: Direction,
+    storage: Storage,
     len: u64,
 ) -> Result<Duration> {
     let tcp = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await?;
     tcp.set_nodelay(true)?;
     match tls {
-        None => timed(tcp, direction, len).await,
+        None => timed(tcp, direction, storage, len).await,
         Some(config) => {
             let name = ServerName::try_from(TLS_NAME)?.to_owned();
             let stream = tokio_rustls::TlsConnector::from(config)
                 .connect(name, tcp)
                 .await?;
-            timed(stream, direction, len).await
+            timed(stream, direction, storage, len).await
         }
     }
 }
@@ -162,14 +240,17 @@ pub async fn copy(
 async fn timed<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     direction: Direction,
+    storage: Storage,
     len: u64,
 ) -> Result<Duration> {
     let mut buf = vec![0u8; BUFFER];
     let start = Instant::now();
     let mut header = [0u8; 9];
-    header[0] = match direction {
-        Direction::Down => b'D',
-        Direction::Up => b'U',
+    header[0] = match (direction, storage) {
+        (Direction::Down, Storage::Memory) => b'D',
+        (Direction::Up, Storage::Memory) => b'U',
+        (Direction::Down, Storage::File) => b'd',
+        (Direction::Up, Storage::File) => b'u',
     };
     header[1..].copy_from_slice(&len.to_be_bytes());
     stream.write_all(&header).await?;

@@ -33,10 +33,17 @@ pub fn run(args: &[String]) -> Result<()> {
     let (root, cert, key) = (PathBuf::from(root), PathBuf::from(cert), PathBuf::from(key));
     exit_when_stdin_closes();
     match kind {
-        ServerKind::OursTokio => serve_ours_tokio(&root, &cert, &key),
+        ServerKind::OursTokio => {
+            let storage = ftps_proto_tokio::server::LocalFs::new(&root)?;
+            serve_ours_tokio(storage, &cert, &key)
+        }
+        ServerKind::OursTokioMemory => {
+            let len = std::fs::metadata(root.join(crate::fixture::BULK_FILE))?.len();
+            serve_ours_tokio(crate::memstore::MemoryStorage::new(len), &cert, &key)
+        }
         ServerKind::OursStd => serve_ours_std(&root, &cert, &key),
         ServerKind::Libunftp => serve_libunftp(&root, &cert, &key),
-        ServerKind::Raw => runtime()?.block_on(crate::raw::serve(&cert, &key)),
+        ServerKind::Raw => runtime()?.block_on(crate::raw::serve(&root, &cert, &key)),
     }
 }
 
@@ -69,12 +76,17 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// Our servers' TLS: the library defaults, except that `COMPARE_CONTROL_TICKETS=n` sets the
+/// TLS 1.3 tickets sent per control connection (for exploring their cost; unset in the report).
 fn server_tls(cert: &Path, key: &Path) -> Result<ServerTls> {
-    Ok(ServerTls::from_pem_files(
-        cert,
-        key,
-        ServerTlsOptions::default(),
-    )?)
+    let mut options = ServerTlsOptions::default();
+    if let Some(n) = std::env::var("COMPARE_CONTROL_TICKETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        options.control_tickets = n;
+    }
+    Ok(ServerTls::from_pem_files(cert, key, options)?)
 }
 
 /// Our servers' session policy for the comparison: explicit FTPS offered, plain logins allowed
@@ -87,14 +99,18 @@ fn tune(session: &mut ftps_proto::server::ServerConfig) {
     session.login_timeout = LONG;
 }
 
-fn serve_ours_tokio(root: &Path, cert: &Path, key: &Path) -> Result<()> {
-    use ftps_proto_tokio::server::{LocalFs, Server, ServerOptions, Users};
+fn serve_ours_tokio<S: ftps_proto_tokio::server::Storage>(
+    storage: S,
+    cert: &Path,
+    key: &Path,
+) -> Result<()> {
+    use ftps_proto_tokio::server::{Server, ServerOptions, Users};
     let mut options = ServerOptions::new(Some(server_tls(cert, key)?));
     tune(&mut options.session);
     options.max_sessions = MAX_SESSIONS;
     let users = Users::new().with_user(USER, PASSWORD);
     runtime()?.block_on(async {
-        let server = Server::bind(LOOPBACK, options, LocalFs::new(root)?, users).await?;
+        let server = Server::bind(LOOPBACK, options, storage, users).await?;
         announce(&[server.local_addr()?.port()])?;
         server.serve().await?;
         Ok(())

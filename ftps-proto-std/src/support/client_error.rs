@@ -1,22 +1,30 @@
-//! The client's [`Error`].
+//! The client's [`Error`], shared by the blocking and async clients (re-exported as
+//! `ftps_proto_std::client::Error` and `ftps_proto_tokio::client::Error`).
 
 use std::fmt;
 
 use ftps_proto::client::{ClientError, LocalError};
 use ftps_proto::session::CloseReason;
 
-use crate::support::tls::TlsConfigError;
+use super::tls::TlsConfigError;
 
 /// Why a client call failed.
+///
+/// ```
+/// use ftps_proto_std::support::client_error::Error;
+/// let e = Error::from(std::io::Error::from(std::io::ErrorKind::TimedOut));
+/// assert_eq!(e.to_string(), "I/O error: timed out");
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// A socket or local reader/writer error (timeouts are `TimedOut` or `WouldBlock`).
+    /// A socket or local reader/writer error (timeouts are `TimedOut`, or `WouldBlock` from a
+    /// blocking socket).
     Io(std::io::Error),
     /// The TLS configuration is unusable (for example, an invalid server name).
     Tls(TlsConfigError),
-    /// TLS is required by the configuration but [`ConnectOptions::tls`](super::ConnectOptions)
-    /// is `None`.
+    /// TLS is required by the configuration but
+    /// [`ConnectOptions::tls`](super::connect::ConnectOptions::tls) is `None`.
     TlsNotConfigured,
     /// The call was refused before anything was sent (CR/LF in an argument, ...).
     Local(LocalError),
@@ -29,6 +37,21 @@ pub enum Error {
     /// A download method was given an upload [`Transfer`](ftps_proto::client::Transfer), or
     /// the other way round; nothing was sent.
     WrongDirection,
+}
+
+impl Error {
+    /// The reply code of the server's refusal, when the error carries one.
+    ///
+    /// ```
+    /// use ftps_proto_std::support::client_error::Error;
+    /// assert_eq!(Error::WrongDirection.reply_code(), None);
+    /// ```
+    pub fn reply_code(&self) -> Option<u16> {
+        match self {
+            Error::Ftp(e) => e.reply().map(|r| r.code().get()),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Error {

@@ -1,14 +1,16 @@
-//! Listing helpers: line splitting, MLSD parsing into owned entries, a bounded sink.
-
-use std::io::Write;
+//! What a client makes of a listing's bytes: [`RemoteEntry`] from MLSD lines, the raw lines of
+//! `LIST`/`NLST`, and [`ListingBuffer`], which collects a listing up to a limit.
 
 use ftps_proto::listing::parse_mlsx_line;
 use ftps_proto::timeval::TimeVal;
 
+/// Largest listing a client buffers (bytes): [`ListingBuffer::push`] refuses more.
+pub const MAX_LISTING: usize = 64 * 1024 * 1024;
+
 /// One MLSD entry, owned.
 ///
 /// ```
-/// use ftps_proto_std::client::RemoteEntry;
+/// use ftps_proto_std::support::remote::RemoteEntry;
 /// let entries = RemoteEntry::parse_mlsd(b"type=file;size=3; a.txt\r\ngarbage\r\n");
 /// assert_eq!(entries.len(), 1);
 /// assert_eq!((entries[0].name.as_slice(), entries[0].size), (&b"a.txt"[..], Some(3)));
@@ -49,6 +51,11 @@ impl RemoteEntry {
 }
 
 /// The lines of a listing, without line ends (CRLF or LF); empty lines skipped.
+///
+/// ```
+/// let v: Vec<&[u8]> = ftps_proto_std::support::remote::lines(b"a\r\nb\n\r\nc").collect();
+/// assert_eq!(v, [&b"a"[..], b"b", b"c"]);
+/// ```
 pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     bytes
         .split(|&b| b == b'\n')
@@ -56,27 +63,33 @@ pub fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
         .filter(|l| !l.is_empty())
 }
 
-/// Collects bytes up to a limit; past it, writes fail (`InvalidData`).
-pub(crate) struct BoundedSink {
+/// The lines of a `LIST` or `NLST` listing as text (invalid UTF-8 replaced).
+pub fn text_lines(bytes: &[u8]) -> Vec<String> {
+    lines(bytes)
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect()
+}
+
+/// Collects a listing's bytes up to a limit; past it, [`ListingBuffer::push`] fails
+/// (`InvalidData`) and keeps nothing more. As a [`std::io::Write`] it is the blocking client's
+/// listing sink; the async client wraps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingBuffer {
     buf: Vec<u8>,
     limit: usize,
 }
 
-impl BoundedSink {
-    pub(crate) fn new(limit: usize) -> Self {
-        BoundedSink {
+impl ListingBuffer {
+    /// An empty buffer that holds at most `limit` bytes.
+    pub fn new(limit: usize) -> Self {
+        ListingBuffer {
             buf: Vec::new(),
             limit,
         }
     }
 
-    pub(crate) fn into_inner(self) -> Vec<u8> {
-        self.buf
-    }
-}
-
-impl Write for BoundedSink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+    /// Appends `data`, or refuses it whole when the total would pass the limit.
+    pub fn push(&mut self, data: &[u8]) -> std::io::Result<()> {
         if self.buf.len().saturating_add(data.len()) > self.limit {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -84,7 +97,18 @@ impl Write for BoundedSink {
             ));
         }
         self.buf.extend_from_slice(data);
-        Ok(data.len())
+        Ok(())
+    }
+
+    /// The bytes collected.
+    pub fn into_inner(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+impl std::io::Write for ListingBuffer {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.push(data).map(|()| data.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -100,11 +124,12 @@ mod tests {
     fn lines_split_crlf_and_lf() {
         let v: Vec<&[u8]> = lines(b"a\r\nb\n\r\nc").collect();
         assert_eq!(v, [&b"a"[..], b"b", b"c"]);
+        assert_eq!(text_lines(b"x\xff\r\n"), ["x\u{fffd}"]);
     }
 
     // X3659-ENTRY
     #[test]
-    fn mlsd_parses_entries_and_skips_garbage() {
+    fn x3659_entry_mlsd_parses_entries_and_skips_garbage() {
         let e = RemoteEntry::parse_mlsd(
             b"type=dir;modify=20200102030405; sub dir\r\nnot an entry\r\ntype=file;size=10; a b.txt\r\n",
         );
@@ -117,14 +142,17 @@ mod tests {
         assert!(!e[1].is_dir());
     }
 
+    // ATK-LISTING: the buffer never grows past its limit.
     #[test]
-    fn bounded_sink_refuses_past_its_limit() {
-        let mut sink = BoundedSink::new(4);
+    fn atk_listing_buffer_refuses_past_its_limit() {
+        use std::io::Write;
+        let mut sink = ListingBuffer::new(4);
         assert_eq!(sink.write(b"abc").unwrap(), 3);
         assert_eq!(
             sink.write(b"de").unwrap_err().kind(),
             std::io::ErrorKind::InvalidData
         );
-        assert_eq!(sink.into_inner(), b"abc");
+        assert_eq!(sink.push(b"d").map_err(|e| e.kind()), Ok(()));
+        assert_eq!(sink.into_inner(), b"abcd");
     }
 }
