@@ -68,6 +68,13 @@ pub enum DataAction {
         ports: Option<RangeInclusive<u16>>,
         /// TLS requirements.
         protection: DataProtection,
+        /// When `Some`, only connections from this address are wanted: the adapter drops a
+        /// connection from any other address as soon as it is accepted, before any TLS
+        /// handshake, reports no event for it, and keeps listening (S2577-PEER; a foreign
+        /// peer must not be able to fail the transfer by sending garbage). The core still
+        /// checks the peer on [`DataEvent::Connected`]. `None`: any peer may connect (the
+        /// client session always sets `None`).
+        accept_from: Option<IpAddr>,
     },
     /// Connect to `addr`, do the TLS handshake when `protection.tls`, and report
     /// [`DataEvent::Connected`].

@@ -147,7 +147,10 @@ fn x3659_file_facts_and_informational_commands() {
     // DAT-DEFAULT: TYPE A until changed, so a raw SIZE counts the CRLF form.
     let raw_size = ftps_proto::Command::Size(b"/pub/hello.txt"[..].into());
     let r = p.command(Operation::Raw(raw_size)).unwrap();
-    assert!(matches!(&r, OpOutput::Reply(reply) if reply.text() == b"13"), "{r:?}");
+    assert!(
+        matches!(&r, OpOutput::Reply(reply) if reply.text() == b"13"),
+        "{r:?}"
+    );
     // Operation::Size switches to TYPE I first: the stored size.
     assert_eq!(
         p.command(Operation::Size(b"/pub/hello.txt")).unwrap(),

@@ -353,7 +353,10 @@ fn dat_ascii_round_trip_and_size() {
     let r = p
         .command(ftps_proto::client::Operation::Raw(raw_size))
         .unwrap();
-    assert!(matches!(&r, OpOutput::Reply(reply) if reply.text() == b"11"), "{r:?}");
+    assert!(
+        matches!(&r, OpOutput::Reply(reply) if reply.text() == b"11"),
+        "{r:?}"
+    );
     assert!(client_lines(&p).contains(&"TYPE A".to_owned()));
     // ... while Operation::Size switches to TYPE I first and gets the stored length.
     assert_eq!(

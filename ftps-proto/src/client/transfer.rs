@@ -216,6 +216,7 @@ impl ClientSession {
                     ip,
                     ports: None,
                     protection,
+                    accept_from: None,
                 });
                 job.stage = Stage::Listen;
                 return Step::Continue;

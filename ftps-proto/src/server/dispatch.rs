@@ -821,6 +821,7 @@ impl ServerSession {
             ip: self.local.ip().to_canonical(),
             ports: self.config.passive.ports.clone(),
             protection,
+            accept_from: Some(self.peer.ip().to_canonical()),
         }));
         self.data = DataSetup::Passive {
             id,
