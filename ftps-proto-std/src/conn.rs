@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -27,6 +27,7 @@ use tracing::debug;
 
 use crate::data::{bind_listener, connect};
 use crate::stream::{accept_tls_with, connect_tls, read_client_hello, FtpStream};
+use crate::support::data_ports::peer_allowed;
 use crate::support::data_tls::{
     direction_wait, tls_details, DataCmd as Cmd, DataTlsRole, PendingDirections, ProgressClock,
 };
@@ -156,6 +157,7 @@ impl<J: Send + 'static> DataTasks<J> {
                 ip,
                 ports,
                 protection,
+                accept_from,
             } => {
                 // Bound here, so `Listening` is reported at once.
                 let listener = match bind_listener(ip, ports.as_ref()) {
@@ -177,7 +179,9 @@ impl<J: Send + 'static> DataTasks<J> {
                 let cancel = ctx.cancel.clone();
                 let spawned = std::thread::Builder::new()
                     .name(format!("ftps-data-{}", id.get()))
-                    .spawn(move || ctx.accept_loop(listener, protection.tls, cmd_rx, run));
+                    .spawn(move || {
+                        ctx.accept_loop(listener, accept_from, protection.tls, cmd_rx, run)
+                    });
                 self.insert(id, cmd_tx, cancel, spawned);
             }
             DataAction::Connect {
@@ -323,8 +327,14 @@ impl TaskContext {
     }
 
     /// Accepts connections until one is started (or the task is cancelled).
-    fn accept_loop<J, F>(self, listener: TcpListener, tls: bool, cmd_rx: Receiver<Cmd<J>>, run: F)
-    where
+    fn accept_loop<J, F>(
+        self,
+        listener: TcpListener,
+        accept_from: Option<IpAddr>,
+        tls: bool,
+        cmd_rx: Receiver<Cmd<J>>,
+        run: F,
+    ) where
         F: FnOnce(FtpStream, J, Progress) -> Option<DataEvent>,
     {
         if listener.set_nonblocking(true).is_err() {
@@ -344,6 +354,11 @@ impl TaskContext {
                 Err(_) => continue,
             };
             pause = Duration::from_millis(1);
+            if !peer_allowed(accept_from, peer.ip()) {
+                // S2577-PEER: dropped before any TLS byte is read, and not reported.
+                debug!(data = self.id.get(), %peer, "data connection from a foreign address dropped");
+                continue;
+            }
             if tcp.set_nonblocking(false).is_err() || !self.cancel.register(&tcp) {
                 continue;
             }

@@ -301,3 +301,30 @@ fn shutdown_closes_idle_sessions() {
         }
     });
 }
+
+/// T4217-REUSE, ATK-STEAL: two sessions to one server from clones of one `ClientTls`; each
+/// control connection gets its own resumption store, so A's data connection (opened after B
+/// logged in) resumes A's control session and the server requiring that accepts it.
+#[test]
+fn t4217_reuse_two_sessions_sharing_client_tls() {
+    bounded(LIMIT, || {
+        let server = TestServer::start(Mode::Explicit, true);
+        std::fs::write(server.root.join("f.txt"), b"hello\n").unwrap();
+        let tls = ClientTls::with_ca_file(&server.cert).unwrap();
+        let opts = || ConnectOptions::explicit(tls.clone());
+        let port = server.addr.port();
+        let mut a = Client::connect("localhost", port, opts()).expect("A");
+        a.login(USER, PASSWORD).expect("A login");
+        let mut b = Client::connect("localhost", port, opts()).expect("B");
+        b.login(USER, PASSWORD).expect("B login");
+        let mut got = Vec::new();
+        a.retr("f.txt", &mut got)
+            .expect("A's download resumes A's session");
+        assert_eq!(got, b"hello\n");
+        let mut got = Vec::new();
+        b.retr("f.txt", &mut got).expect("B's download");
+        assert_eq!(got, b"hello\n");
+        a.quit().unwrap();
+        b.quit().unwrap();
+    });
+}

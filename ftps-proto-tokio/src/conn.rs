@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ftps_proto::session::{DataAction, DataError, DataEvent, DataId, DataTls};
+use ftps_proto_std::support::data_ports::peer_allowed;
 use ftps_proto_std::support::data_tls::{
     direction_wait, tls_details, DataCmd as Cmd, DataTlsRole, PendingDirections, ProgressClock,
 };
@@ -107,6 +108,7 @@ impl<J: Send + 'static> DataTasks<J> {
                 ip,
                 ports,
                 protection,
+                accept_from,
             } => {
                 let ctx = self.task_context(id);
                 let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
@@ -133,6 +135,11 @@ impl<J: Send + 'static> DataTasks<J> {
                             Ok(x) => x,
                             Err(_) => continue,
                         };
+                        if !peer_allowed(accept_from, peer.ip()) {
+                            // S2577-PEER: dropped before any TLS byte is read, unreported.
+                            debug!(data = id.get(), %peer, "data connection from a foreign address dropped");
+                            continue;
+                        }
                         let _ = tcp.set_nodelay(true);
                         match ctx
                             .established(tcp, peer, protection.tls, &mut cmd_rx, &mut direction)

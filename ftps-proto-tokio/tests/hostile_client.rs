@@ -202,8 +202,13 @@ fn atk_listing_100mib_line() {
         client.login("demo", "pw").await.expect("login");
         reset_peak_rss();
         let before = rss_kib();
+        let t0 = Instant::now();
         let result = client.list(None).await;
+        let elapsed = t0.elapsed();
         let peak = peak_rss_kib().saturating_sub(before);
+        // The data connection is closed before the ABOR replies are awaited: a server
+        // blocked writing it must not hold the call until the 60 s data-stall timer.
+        assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
         match &result {
             Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {}
             other => panic!("expected a listing-limit error, got {other:?}"),

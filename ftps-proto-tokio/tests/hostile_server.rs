@@ -118,4 +118,10 @@ cases! {
     atk_traversal_path_escapes_refused => path_escapes;
     /// S2577-BRUTE
     s2577_brute_delay_cap_421 => brute_force_pass;
+    /// H1123-IDLE, ATK-TIMEOUT (slow client after login)
+    h1123_idle_one_byte_per_second_421_then_close => one_byte_per_second_after_login;
+    /// S2577-PEER (PROT P): a foreign garbage sender is dropped before TLS
+    s2577_peer_garbage_thief_does_not_kill_transfer => passive_garbage_from_other_address;
+    /// ATK-TRAVERSAL (name over NAME_MAX)
+    atk_traversal_long_name_553 => long_name_refused;
 }

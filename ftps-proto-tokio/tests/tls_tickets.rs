@@ -193,3 +193,33 @@ async fn handshake_before_command_falls_back_to_no_tickets() {
     assert!(started.elapsed() >= Duration::from_millis(4500));
     server.stop().await;
 }
+
+/// T4217-REUSE, ATK-STEAL: two sessions to one server built from clones of one `ClientTls`.
+/// Each control connection has a resumption store of its own, so A's data connection (opened
+/// after B logged in, when B's tickets are the newest for the server name) still resumes A's
+/// control session, and the server, which requires that, accepts it: no `522`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t4217_reuse_two_sessions_sharing_client_tls() {
+    let server = TestServer::start(Mode::Explicit, true).await;
+    std::fs::write(server.root.join("f.txt"), b"hello\n").unwrap();
+    let run = async {
+        let tls = ClientTls::with_ca_file(&server.cert).unwrap();
+        let opts = || ConnectOptions::explicit(tls.clone());
+        let port = server.addr.port();
+        let mut a = Client::connect("localhost", port, opts()).await.expect("A");
+        a.login(USER, PASSWORD).await.expect("A login");
+        let mut b = Client::connect("localhost", port, opts()).await.expect("B");
+        b.login(USER, PASSWORD).await.expect("B login");
+        let mut got = Vec::new();
+        a.retr("f.txt", &mut got)
+            .await
+            .expect("A's download resumes A's session");
+        assert_eq!(got, b"hello\n");
+        let mut got = Vec::new();
+        b.retr("f.txt", &mut got).await.expect("B's download");
+        assert_eq!(got, b"hello\n");
+        a.quit().await.unwrap();
+        b.quit().await.unwrap();
+    };
+    tokio::time::timeout(LIMIT, run).await.expect("timed out");
+}

@@ -862,7 +862,8 @@ fn c959_port_active_eprt_then_connect_after_150() {
         id,
         ip: "0.0.0.0".parse().unwrap(),
         ports: None,
-        protection: CLEAR
+        protection: CLEAR,
+        accept_from: None,
     })));
     let local: SocketAddr = "192.0.2.10:50000".parse().unwrap();
     h.data(id, DataEvent::Listening { addr: local });

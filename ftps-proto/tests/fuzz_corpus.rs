@@ -86,13 +86,20 @@ fn crash_regressions_stay_fixed() {
     replay("regressions");
 }
 
-/// Replays one input, for triage: `FUZZ_TARGET=server_session FUZZ_INPUT=path
-/// FTPS_HARNESS_TRACE=1 cargo test -p ftps-proto --test fuzz_corpus -- --ignored --nocapture`.
+/// Replays one input when `FUZZ_TARGET` and `FUZZ_INPUT` are set, for triage:
+/// `FUZZ_TARGET=server_session FUZZ_INPUT=path FTPS_HARNESS_TRACE=1 cargo test -p ftps-proto
+/// --test fuzz_corpus replay_one -- --nocapture`. Without them it checks that every target name
+/// the triage command accepts is unique.
 #[test]
-#[ignore = "reads FUZZ_TARGET and FUZZ_INPUT"]
 fn replay_one() {
-    let target = std::env::var("FUZZ_TARGET").expect("FUZZ_TARGET names a target");
-    let input = std::env::var("FUZZ_INPUT").expect("FUZZ_INPUT names a file");
+    let mut names: Vec<&str> = TARGETS.iter().map(|(t, _)| *t).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), TARGETS.len(), "target names are unique");
+    let (Ok(target), Ok(input)) = (std::env::var("FUZZ_TARGET"), std::env::var("FUZZ_INPUT"))
+    else {
+        return;
+    };
     let run = TARGETS
         .iter()
         .find(|(t, _)| *t == target)

@@ -34,6 +34,7 @@ fn c959_pasv_227_and_listen_action() {
         ip,
         ports,
         protection,
+        accept_from,
     } = d.action()
     else {
         panic!()
@@ -41,6 +42,8 @@ fn c959_pasv_227_and_listen_action() {
     assert_eq!(ip.to_string(), "192.0.2.1");
     assert_eq!(ports, None);
     assert_eq!(protection, CLEAR);
+    // S2577-PEER: the adapter drops other addresses before any TLS handshake.
+    assert_eq!(accept_from, Some("198.51.100.2".parse().unwrap()));
     d.data(
         id,
         DataEvent::Listening {

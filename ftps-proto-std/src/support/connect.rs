@@ -120,7 +120,9 @@ impl ConnectOptions {
         let tls = match self.tls {
             Some(tls) => {
                 let server_name = tls.server_name(name)?;
-                Some((tls, server_name))
+                // T4217-REUSE: a resumption store of this connection's own, so clones of
+                // one `ClientTls` used by several sessions never swap tickets.
+                Some((tls.for_connection(), server_name))
             }
             None if self.config.security.tls_required() => {
                 return Err(super::client_error::Error::TlsNotConfigured)

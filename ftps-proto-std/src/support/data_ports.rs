@@ -45,6 +45,25 @@ fn pseudo_random() -> u32 {
     (mixed >> 32) as u32
 }
 
+/// Whether a data connection accepted from `peer` may go on to its TLS handshake and be
+/// reported to the core: `accept_from` is the address the core asked for in
+/// [`DataAction::Listen`](ftps_proto::session::DataAction::Listen) (`None`: any address).
+/// A connection that is not allowed is dropped at once, with no event (S2577-PEER).
+///
+/// ```
+/// use ftps_proto_std::support::data_ports::peer_allowed;
+/// let control = "192.0.2.1".parse().unwrap();
+/// assert!(peer_allowed(Some(control), "::ffff:192.0.2.1".parse().unwrap()));
+/// assert!(!peer_allowed(Some(control), "192.0.2.2".parse().unwrap()));
+/// assert!(peer_allowed(None, "192.0.2.2".parse().unwrap()));
+/// ```
+pub fn peer_allowed(accept_from: Option<std::net::IpAddr>, peer: std::net::IpAddr) -> bool {
+    match accept_from {
+        Some(want) => want.to_canonical() == peer.to_canonical(),
+        None => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +76,19 @@ mod tests {
         assert_eq!(port_candidates(&(7..=7)).unwrap().collect::<Vec<_>>(), [7]);
         let full: Vec<u16> = port_candidates(&(1..=u16::MAX)).unwrap().collect();
         assert_eq!(full.len(), 65535);
+    }
+
+    // S2577-PEER: the adapter-side filter compares canonical addresses.
+    #[test]
+    fn s2577_peer_filter_before_tls() {
+        let v4: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        let mapped: std::net::IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        let other: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+        assert!(peer_allowed(Some(v4), v4));
+        assert!(peer_allowed(Some(mapped), v4));
+        assert!(peer_allowed(Some(v4), mapped));
+        assert!(!peer_allowed(Some(v4), other));
+        assert!(!peer_allowed(Some("::1".parse().unwrap()), v4));
+        assert!(peer_allowed(None, other));
     }
 }

@@ -161,12 +161,25 @@ fn is_plain_name(name: &OsStr) -> bool {
 
 /// The storage error class of an I/O error.
 pub fn storage_error(e: &io::Error) -> StorageError {
-    // ENOSPC, EFBIG and EDQUOT have no `ErrorKind` on the crate's minimum Rust version.
+    // ENOSPC, EFBIG, EDQUOT and ENAMETOOLONG have no `ErrorKind` on the crate's minimum Rust
+    // version (`InvalidFilename` came later), so the raw codes are matched.
     #[cfg(target_os = "linux")]
     match e.raw_os_error() {
         Some(28) => return StorageError::InsufficientStorage,
         Some(27) | Some(122) => return StorageError::QuotaExceeded,
+        // ENAMETOOLONG: a name over NAME_MAX (or a path over PATH_MAX) is a bad name (553).
+        Some(36) => return StorageError::InvalidName,
         _ => {}
+    }
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd"
+    ))]
+    if e.raw_os_error() == Some(63) {
+        return StorageError::InvalidName; // ENAMETOOLONG on the BSDs.
     }
     match e.kind() {
         io::ErrorKind::NotFound => StorageError::NotFound,
@@ -290,6 +303,19 @@ mod tests {
             StorageError::InsufficientStorage
         );
         assert_eq!(e(io::ErrorKind::Other), StorageError::Local);
+    }
+
+    /// ATK-TRAVERSAL: ENAMETOOLONG (a name over NAME_MAX) is a bad name, answered `553`.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn atk_traversal_name_too_long_is_invalid_name() {
+        assert_eq!(
+            storage_error(&io::Error::from_raw_os_error(36)),
+            StorageError::InvalidName
+        );
+        let dir = TempDir::new("long");
+        let made = std::fs::create_dir(dir.0.join("n".repeat(300))).unwrap_err();
+        assert_eq!(storage_error(&made), StorageError::InvalidName);
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! whose TLS handshake does not resume the control connection's session. The pieces here make
 //! both directions work:
 //!
-//! - [`ClientTls`] holds **one** rustls [`ClientConfig`] per client, with a resumption store
-//!   ([`FtpsSessionStore`]) shared by the control and every data connection, so each data
-//!   handshake offers the control session (TLS 1.2 session id or ticket, TLS 1.3 PSK ticket).
+//! - [`ClientTls`] holds **one** rustls [`ClientConfig`] per control connection
+//!   ([`ClientTls::for_connection`]), with a resumption store ([`FtpsSessionStore`]) shared by
+//!   the control and every data connection of that session only, so each data handshake
+//!   offers this control session (TLS 1.2 session id or ticket, TLS 1.3 PSK ticket), never
+//!   another session's to the same server.
 //! - [`ServerTls::session`] makes, for each control connection, a private pair of configs that
 //!   share a fresh ticket key and a fresh session cache ([`SessionTls`]). A data handshake that
 //!   reports [`HandshakeKind::Resumed`] under that pair can only have resumed a session issued on
@@ -450,7 +452,8 @@ pub enum ServerVerification {
 
 /// The client's TLS setup: one rustls [`ClientConfig`] shared by the control connection and
 /// every data connection, so data handshakes resume the control session. Cheap to clone (all
-/// clones share the session store).
+/// clones share the session store); the clients give each control connection a store of its
+/// own with [`ClientTls::for_connection`], so one `ClientTls` may serve many sessions.
 ///
 /// ```
 /// use ftps_proto_std::support::tls::{ClientTls, ServerVerification};
@@ -516,6 +519,27 @@ impl ClientTls {
     /// The shared config: use it for the control connection and every data connection.
     pub fn config(&self) -> Arc<ClientConfig> {
         self.config.clone()
+    }
+
+    /// A copy of this setup with its own, empty resumption store, for one control connection
+    /// and its data connections. The store is keyed by server name, so two control sessions
+    /// to one server sharing a store would take each other's tickets, and a data connection
+    /// would resume the wrong control session (refused with `522` by a server that requires
+    /// resumption, T4217-REUSE). The client connect code calls this for every connection.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ftps_proto_std::support::tls::{ClientTls, ServerVerification};
+    /// let shared = ClientTls::new(ServerVerification::WebPkiRoots, None).unwrap();
+    /// let own = shared.for_connection();
+    /// assert!(!Arc::ptr_eq(&shared.config(), &own.config()));
+    /// ```
+    pub fn for_connection(&self) -> ClientTls {
+        let mut config = ClientConfig::clone(&self.config);
+        config.resumption = rustls::client::Resumption::store(Arc::new(FtpsSessionStore::new()));
+        ClientTls {
+            config: Arc::new(config),
+        }
     }
 
     /// The name to verify and send as SNI for `host` (a DNS name or an IP address); the same

@@ -575,3 +575,63 @@ pub fn brute_force_pass(start: Start) {
     }
     assert_eq!(c.expect_closed(Duration::from_secs(5)), "");
 }
+
+/// H1123-IDLE, ATK-TIMEOUT: after login, one byte per second never completes a command; the
+/// idle timer (2 s) must end the session with `421`, then close.
+pub fn one_byte_per_second_after_login(start: Start) {
+    let server = start(Setup::new(Mode::Plain).session(|s| {
+        s.idle_timeout = Duration::from_secs(2);
+    }));
+    let mut c = Ctl::open(server.addr);
+    c.login();
+    let t0 = Instant::now();
+    let reply = trickle(&mut c);
+    let elapsed = t0.elapsed();
+    assert_eq!(reply, "421 Idle timeout; closing control connection.\r\n");
+    assert!(
+        elapsed >= Duration::from_millis(1900) && elapsed < Duration::from_secs(4),
+        "{elapsed:?}"
+    );
+    assert_eq!(c.expect_closed(Duration::from_secs(5)), "");
+}
+
+/// S2577-PEER (PROT P): a connection from 127.0.0.2 that sends garbage instead of a
+/// ClientHello must be dropped like any foreign connection; the real client's transfer works.
+pub fn passive_garbage_from_other_address(start: Start) {
+    let server = start(Setup::new(Mode::Explicit));
+    std::fs::write(server.root.join("f.txt"), b"hello\n").expect("write");
+    let tls = client_tls();
+    let mut c = Ctl::open_explicit_prot_p(server.addr, &tls);
+    assert_eq!(c.code("TYPE I"), "200 Type set to I.");
+    let port = c.epsv_port();
+    let to = std::net::SocketAddr::new(server.addr.ip(), port);
+    let mut thief = connect_from(to, Some(OTHER_LOCAL));
+    thief.write_all(&payload(1024, 9)).expect("garbage");
+    let (_, closed) = read_until_closed(&mut thief, Duration::from_secs(5));
+    assert!(closed);
+    let real_tcp = connect_from(to, None);
+    c.send("RETR f.txt");
+    assert_eq!(c.reply(), "150 Opening data connection.\r\n");
+    let mut real = tls_connect(tls.config(), real_tcp).expect("data TLS");
+    let mut got = Vec::new();
+    real.read_to_end(&mut got).expect("read");
+    assert_eq!(got, b"hello\n");
+    assert_eq!(c.reply(), "226 Transfer complete.\r\n");
+}
+
+/// ATK-TRAVERSAL (very long names): a name over NAME_MAX is refused as a name, `553`.
+pub fn long_name_refused(start: Start) {
+    let server = start(Setup::new(Mode::Plain));
+    let mut c = Ctl::open(server.addr);
+    c.login();
+    let long_name = "n".repeat(300);
+    assert_eq!(
+        c.code(&format!("MKD {long_name}")),
+        "553 File name not allowed."
+    );
+    let _port = c.epsv_port();
+    assert_eq!(
+        c.code(&format!("STOR {long_name}")),
+        "553 File name not allowed."
+    );
+}

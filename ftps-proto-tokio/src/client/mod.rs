@@ -307,6 +307,10 @@ impl Client {
         let repr = book::download_repr(&t)?;
         let (op, id, mut stream) = self.open_transfer(t).await?;
         let result = receive_stream(&mut stream, writer, repr, |_| {}).await;
+        // Closed before waiting for the replies: after a local error (listing cap, writer
+        // failure) the transfer is aborted, and a server blocked writing this connection
+        // reads `ABOR` only once it is gone. After a clean end nothing is left on it.
+        drop(stream);
         self.end_transfer(op, id, result).await.map(|(n, _)| n)
     }
 
@@ -391,6 +395,10 @@ impl Client {
         let repr = book::upload_repr(&t)?;
         let (op, id, mut stream) = self.open_transfer(t).await?;
         let result = send_stream(reader, &mut stream, repr, |_| {}).await;
+        // Closed before waiting for the replies: after a local error (listing cap, writer
+        // failure) the transfer is aborted, and a server blocked writing this connection
+        // reads `ABOR` only once it is gone. After a clean end nothing is left on it.
+        drop(stream);
         self.end_transfer(op, id, result).await.map(|(n, _)| n)
     }
 
@@ -451,6 +459,10 @@ impl Client {
         let (op, id, mut stream) = self.open_transfer(t).await?;
         let mut sink = ListingSink(ListingBuffer::new(MAX_LISTING));
         let result = receive_stream(&mut stream, &mut sink, Representation::Binary, |_| {}).await;
+        // Closed before waiting for the replies: after a local error (listing cap, writer
+        // failure) the transfer is aborted, and a server blocked writing this connection
+        // reads `ABOR` only once it is gone. After a clean end nothing is left on it.
+        drop(stream);
         self.end_transfer(op, id, result).await?;
         Ok(sink.0.into_inner())
     }

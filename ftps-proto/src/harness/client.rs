@@ -150,6 +150,8 @@ struct ClientHarness {
     data: Vec<(DataId, bool)>,
     data_seen: HashSet<DataId>,
     closed_data: HashSet<DataId>,
+    /// A `REIN` was sent and no `StopTls` followed yet.
+    rein_sent: bool,
     last_input: Vec<u8>,
     /// Print every step and output (`FTPS_HARNESS_TRACE=1`), to read what a crash input does.
     trace: bool,
@@ -180,6 +182,9 @@ impl ClientHarness {
                     assert!(self.tls_busy.is_none(), "sent during a TLS change");
                     let bytes = bytes.to_vec();
                     for verb in self.commands.push(&bytes) {
+                        if verb == Verb::Rein {
+                            self.rein_sent = true;
+                        }
                         if matches!(verb, Verb::User | Verb::Pass | Verb::Acct)
                             && self.config.security.tls_required()
                         {
@@ -208,8 +213,10 @@ impl ClientHarness {
                         self.tls_busy.is_none() && self.tls_up,
                         "StopTls without TLS"
                     );
+                    // Only REIN (T4217-REIN: the setup then runs again) may clear a required TLS.
+                    let rein = std::mem::take(&mut self.rein_sent);
                     assert!(
-                        !self.config.security.tls_required(),
+                        rein || !self.config.security.tls_required(),
                         "CCC under a TLS-required policy"
                     );
                     self.tls_busy = Some(false);
@@ -257,8 +264,14 @@ impl ClientHarness {
                 assert!(self.data_seen.insert(id), "Connect on a used id");
                 self.note_data(id);
             }
-            DataAction::Listen { id, protection, .. } => {
+            DataAction::Listen {
+                id,
+                protection,
+                accept_from,
+                ..
+            } => {
                 assert!(self.config.active, "Listen in passive mode");
+                assert_eq!(accept_from, None, "the client accepts any peer");
                 if protection.tls {
                     assert!(self.tls_up, "data TLS without control TLS");
                 }
@@ -602,6 +615,7 @@ pub fn client_session(data: &[u8]) {
         data: Vec::new(),
         data_seen: HashSet::new(),
         closed_data: HashSet::new(),
+        rein_sent: false,
         last_input: Vec::new(),
         trace: super::tracing(),
     };

@@ -186,7 +186,7 @@ pub(super) fn file_info(r: &mut Reader<'_>) -> FileInfo {
         2 => FileKind::CurrentDir,
         3 => FileKind::ParentDir,
         4 => FileKind::Symlink,
-        5 => FileKind::Other(r.pick(&[b'c', b'b', b'p', b's'])),
+        5 => FileKind::Other(r.pick(b"cbps")),
         _ => FileKind::Other(r.u8()),
     };
     let name = r.short().to_vec();

@@ -54,8 +54,11 @@ pub use self::pair::pair_session;
 pub use self::path::path_jail;
 pub use self::server::server_session;
 
+/// A fuzz entry point: takes any bytes, panics when an invariant breaks.
+pub type Entry = fn(&[u8]);
+
 /// Every entry point by name: the name is the fuzz target's and its corpus directory's.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Entry)] = &[
     ("command_parse", command_parse),
     ("reply_parse", reply_parse),
     ("command_roundtrip", command_roundtrip),

@@ -75,11 +75,13 @@ fn configs(c0: u8, c1: u8) -> (ClientConfig, ServerConfig, PairOptions) {
     server.max_login_attempts = u32::from(c1 & 3) + 1;
     server.require_data_session_reuse = c1 & 4 == 0;
     server.active.enabled = c1 & 8 == 0;
-    let mut options = PairOptions::default();
-    options.read_size = [usize::MAX, 1, 7, 64][usize::from(c1 >> 4 & 3)];
-    options.resume_data_tls = c1 & 64 == 0;
-    options.late_client_data_end = c1 & 128 != 0;
-    options.max_steps = 20_000;
+    let options = PairOptions {
+        read_size: [usize::MAX, 1, 7, 64][usize::from(c1 >> 4 & 3)],
+        resume_data_tls: c1 & 64 == 0,
+        late_client_data_end: c1 & 128 != 0,
+        max_steps: 20_000,
+        ..PairOptions::default()
+    };
     (client, server, options)
 }
 
@@ -210,8 +212,10 @@ impl PairHarness {
                 let offset = if flags & 1 != 0 { u64::from(r.u8()) } else { 0 };
                 let ascii = flags & 2 != 0;
                 let t = Transfer::new(kind, path).offset(offset).ascii(ascii);
+                // Relative paths depend on the current directory: only absolute ones are checked.
                 let check = (offset == 0
                     && !ascii
+                    && path.first() == Some(&b'/')
                     && matches!(kind, TransferKind::Stor | TransferKind::Retr))
                 .then(|| {
                     let resolved = crate::vpath::VirtualPath::root()
@@ -336,7 +340,7 @@ impl PairHarness {
 pub fn pair_session(data: &[u8]) {
     let mut r = Reader::new(data);
     let (client, server, options) = configs(r.u8(), r.u8());
-    let memory = MemoryGuard::new(4 << 20 | r.clone().rest().len() * 1024);
+    let memory = MemoryGuard::new((4 << 20) + r.clone().rest().len() * 1024);
     let mut storage = MemStorage::new();
     storage.add_user(b"anna", b"secret");
     let _ = storage.put(b"/a.txt", b"line one\nline two\r\n");

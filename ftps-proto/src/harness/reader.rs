@@ -103,13 +103,13 @@ pub(crate) fn limits(sel: u8) -> Limits {
 
 /// Limits no test input reaches: for re-parsing what an encoder wrote.
 pub(crate) fn roomy_limits() -> Limits {
-    let mut l = Limits::default();
-    l.max_line = 1 << 24;
-    l.max_security_line = 1 << 24;
-    l.max_reply_lines = 1 << 20;
-    l.max_reply_bytes = 1 << 26;
-    l.max_listing_line = 1 << 24;
-    l
+    Limits {
+        max_line: 1 << 24,
+        max_security_line: 1 << 24,
+        max_reply_lines: 1 << 20,
+        max_reply_bytes: 1 << 26,
+        max_listing_line: 1 << 24,
+    }
 }
 
 /// Chunk lengths for feeding a stream piecewise, from one seed byte: seed 0 is one byte at a

@@ -279,9 +279,12 @@ impl ServerHarness {
                 ip,
                 ports: p,
                 protection,
+                accept_from,
             } => {
                 assert!(self.data.iter().all(|d| d.id != id), "Listen on a used id");
                 assert!(same_ip(ip, local.ip()), "listening on {ip}");
+                // S2577-PEER: the adapter is told to drop foreign peers before TLS.
+                assert_eq!(accept_from, Some(peer.ip().to_canonical()));
                 assert_eq!(p, ports);
                 let t = self.track(id);
                 t.passive = true;
@@ -589,7 +592,7 @@ fn storage_error(sel: u8) -> Response {
 }
 
 fn time(r: &mut Reader<'_>) -> TimeVal {
-    TimeVal::from_unix(i64::from(r.u32()) * 8, 0).unwrap_or_else(|| TimeVal {
+    TimeVal::from_unix(i64::from(r.u32()) * 8, 0).unwrap_or(TimeVal {
         year: 2000,
         month: 1,
         day: 1,

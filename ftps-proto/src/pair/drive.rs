@@ -193,6 +193,9 @@ impl Pair {
                 ip,
                 ports,
                 protection,
+                // The fake network ignores the adapter-side filter on purpose: its stranger
+                // still reaches the session, which must refuse it itself (S2577-PEER).
+                accept_from: _,
             } => self
                 .net
                 .listen(side, id, ip, own, ports.as_ref(), protection.tls),

@@ -23,6 +23,24 @@ const READY_LIMIT: Duration = Duration::from_secs(60);
 /// How long a child gets to exit after its input closed (profilers write their data then).
 const EXIT_LIMIT: Duration = Duration::from_secs(30);
 
+/// This program's path, taken at start (a rebuild during a run replaces the file, after which
+/// the running process's own path reads `... (deleted)`).
+static EXE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Remembers this program's path; call first thing in `main`.
+pub fn remember_exe() {
+    if let Ok(exe) = std::env::current_exe() {
+        let _ = EXE.set(exe);
+    }
+}
+
+fn exe() -> Result<std::path::PathBuf> {
+    if let Some(exe) = EXE.get() {
+        return Ok(exe.clone());
+    }
+    Ok(std::env::current_exe()?)
+}
+
 /// The servers a child can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerKind {
@@ -87,7 +105,7 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts a `kind` server on the fixture's directory and waits (bounded) for its ports.
     pub fn spawn(kind: ServerKind, fixture: &Fixture) -> Result<ServerProcess> {
-        let exe = std::env::current_exe()?;
+        let exe = exe()?;
         let wrap = std::env::var("COMPARE_WRAP")
             .ok()
             .filter(|_| std::env::var("COMPARE_WRAP_KIND").is_ok_and(|k| k == kind.name()));

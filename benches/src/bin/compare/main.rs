@@ -38,6 +38,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub type Result<T> = std::result::Result<T, BoxError>;
 
 fn main() -> ExitCode {
+    child::remember_exe();
     let argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.first().map(String::as_str) == Some(serve::SUBCOMMAND) {
         return match serve::run(argv.get(1..).unwrap_or_default()) {
