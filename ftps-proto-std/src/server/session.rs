@@ -23,7 +23,7 @@ use crate::support::tls::{DataDirection, SessionTls};
 use crate::support::transfer::server_data_event;
 
 /// Control-connection read buffer size.
-const CONTROL_BUFFER: usize = 16 * 1024;
+const CONTROL_BUFFER: usize = 4 * 1024;
 
 /// How long one control read waits while a data thread may report an event.
 const BUSY_POLL: Duration = Duration::from_millis(5);
@@ -61,7 +61,7 @@ pub(super) fn run<S: Storage, A: Authenticator>(
         ServerSession::new(shared.options.session.clone(), peer, local, Instant::now());
     let mut driver = Driver {
         stream: FtpStream::Plain(tcp),
-        out: Vec::with_capacity(4096),
+        out: Vec::new(),
         data: DataTasks::new(role, handshake_limit, accept_limit),
         jobs: HashMap::new(),
         shared,

@@ -25,7 +25,7 @@ use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{accept_tls, stop_tls, FtpStream};
 
 /// Control-connection read buffer size.
-const CONTROL_BUFFER: usize = 16 * 1024;
+const CONTROL_BUFFER: usize = 4 * 1024;
 
 /// What a data connection of this session does once started.
 type Job<S> = answer::Job<<S as Storage>::Reader, <S as Storage>::Writer>;
@@ -55,7 +55,7 @@ pub(super) async fn run<S: Storage, A: Authenticator>(
         ServerSession::new(shared.options.session.clone(), peer, local, Instant::now());
     let mut driver = Driver {
         stream: FtpStream::Plain(tcp),
-        out: Vec::with_capacity(4096),
+        out: Vec::new(),
         data: DataTasks::new(
             role,
             handshake_limit,
