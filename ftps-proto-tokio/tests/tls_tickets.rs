@@ -223,3 +223,56 @@ async fn t4217_reuse_two_sessions_sharing_client_tls() {
     };
     tokio::time::timeout(LIMIT, run).await.expect("timed out");
 }
+
+// T4217-REUSE, ADP-RESUME over TLS 1.2: a client limited to TLS 1.2 resumes the control
+// session by session id on every data connection (multi-use, unlike TLS 1.3 tickets), so a
+// session of 30 mixed transfers works with the server requiring resumption.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t4217_reuse_tls12_thirty_mixed_transfers() {
+    use ftps_proto_std::support::tls::{certificates_from_pem, crypto_provider};
+    let server = TestServer::start(Mode::Explicit, true).await;
+    let file = payload(40_000, 7);
+    std::fs::write(server.root.join("r.bin"), &file).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certificates_from_pem(&std::fs::read(&server.cert).unwrap()).unwrap() {
+        roots.add(cert).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(crypto_provider())
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let run = async {
+        let mut c = Client::connect(
+            "localhost",
+            server.addr.port(),
+            ConnectOptions::explicit(ClientTls::from_config(config)),
+        )
+        .await
+        .expect("connect");
+        assert_eq!(
+            c.control_tls_version(),
+            Some(rustls::ProtocolVersion::TLSv1_2)
+        );
+        c.login(USER, PASSWORD).await.expect("login");
+        for i in 0..30 {
+            if i % 2 == 0 {
+                let mut v = Vec::new();
+                c.retr("r.bin", &mut v)
+                    .await
+                    .unwrap_or_else(|e| panic!("RETR {i}: {e}"));
+                assert_eq!(sha256(&v), sha256(&file));
+            } else {
+                let body = payload(5_000 + i, i as u64);
+                let name = format!("t{i}.bin");
+                c.stor(&name, &mut &body[..])
+                    .await
+                    .unwrap_or_else(|e| panic!("STOR {i}: {e}"));
+                assert_eq!(sha256_file(&server.root.join(&name)), sha256(&body));
+            }
+        }
+        c.quit().await.unwrap();
+    };
+    tokio::time::timeout(LIMIT, run).await.expect("timed out");
+    server.stop().await;
+}

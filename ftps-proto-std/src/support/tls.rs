@@ -510,6 +510,29 @@ impl ClientTls {
         })
     }
 
+    /// A client setup from a caller's own rustls configuration (protocol versions, cipher
+    /// suites, verifier, client certificate ...). Its resumption store is replaced by an
+    /// [`FtpsSessionStore`], so data connections resume the control connection's session.
+    ///
+    /// ```
+    /// use ftps_proto_std::support::tls::{crypto_provider, ClientTls};
+    /// use rustls::{ClientConfig, RootCertStore};
+    /// // TLS 1.2 only.
+    /// let config = ClientConfig::builder_with_provider(crypto_provider())
+    ///     .with_protocol_versions(&[&rustls::version::TLS12])
+    ///     .unwrap()
+    ///     .with_root_certificates(RootCertStore::empty())
+    ///     .with_no_client_auth();
+    /// let tls = ClientTls::from_config(config);
+    /// assert!(tls.server_name("localhost").is_ok());
+    /// ```
+    pub fn from_config(mut config: ClientConfig) -> Self {
+        config.resumption = rustls::client::Resumption::store(Arc::new(FtpsSessionStore::new()));
+        ClientTls {
+            config: Arc::new(config),
+        }
+    }
+
     /// Builds the client setup trusting the certificates of a PEM file (`--cacert`).
     pub fn with_ca_file(path: &Path) -> Result<Self, TlsConfigError> {
         let roots = certificates_from_pem(&read_file(path)?)?;
