@@ -160,8 +160,8 @@ fn atk_timeout_server_never_answers() {
     assert!(closed, "client kept the connection open");
 }
 
-/// ATK-LISTING: a `LIST` line of 100 MiB fails with a typed error; the client stops reading
-/// at its listing cap and memory stays bounded.
+/// ATK-LISTING: a `LIST` line of 100 MiB fails with a typed error as soon as it passes
+/// `Limits::max_listing_line` (64 KiB): the client stops reading and memory stays bounded.
 #[test]
 fn atk_listing_100mib_line() {
     let _serial = serial();

@@ -192,8 +192,8 @@ fn atk_timeout_server_never_answers() {
     });
 }
 
-/// ATK-LISTING: a `LIST` line of 100 MiB fails with a typed error; the client stops reading
-/// at its listing cap and memory stays bounded.
+/// ATK-LISTING: a `LIST` line of 100 MiB fails with a typed error as soon as it passes
+/// `Limits::max_listing_line` (64 KiB): the client stops reading and memory stays bounded.
 #[test]
 fn atk_listing_100mib_line() {
     serial_run(async {
@@ -219,7 +219,8 @@ fn atk_listing_100mib_line() {
             .expect("join")
             .expect("fake server");
         assert_eq!(cmd, "LIST");
-        assert!(sent < 100 * 1024 * 1024, "client read all {sent} bytes");
-        assert!(peak < 80 * 1024, "peak RSS grew by {peak} KiB");
+        // The server's writes stop once the client is gone; what it sent sits in socket buffers.
+        assert!(sent < 16 * 1024 * 1024, "client read {sent} bytes");
+        assert!(peak < 8 * 1024, "peak RSS grew by {peak} KiB");
     });
 }

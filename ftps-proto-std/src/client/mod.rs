@@ -50,7 +50,7 @@ use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{connect_tls, is_timeout, stop_tls, FtpStream};
 use crate::support::client_book::{self as book, ClientBook};
 use crate::support::data_tls::DataTlsRole;
-use crate::support::remote::{ListingBuffer, MAX_LISTING};
+use crate::support::remote::{ListingCollector, MAX_LISTING};
 use crate::support::tls::ClientTls;
 use crate::support::transfer::{confirmed_bytes, ClientDataEnd};
 
@@ -402,22 +402,35 @@ impl Client {
     }
 
     fn list_kind(&mut self, kind: TransferKind, path: Option<&str>) -> Result<Vec<String>, Error> {
-        let bytes = self.listing(kind, path)?;
-        Ok(crate::support::remote::text_lines(&bytes))
+        let sink = self.listing(kind, path, ListingCollector::names)?;
+        Ok(sink.into_lines())
     }
 
     /// `MLSD [path]`: the parsed entries (lines that do not parse are skipped).
     pub fn mlsd(&mut self, path: Option<&str>) -> Result<Vec<RemoteEntry>, Error> {
-        let bytes = self.listing(TransferKind::Mlsd, path)?;
-        Ok(RemoteEntry::parse_mlsd(&bytes))
+        let sink = self.listing(TransferKind::Mlsd, path, ListingCollector::mlsd)?;
+        Ok(sink.into_entries())
     }
 
-    fn listing(&mut self, kind: TransferKind, path: Option<&str>) -> Result<Vec<u8>, Error> {
+    /// Runs a listing transfer into a collector bounded by the session's
+    /// [`Limits::max_listing_line`](ftps_proto::Limits) and [`MAX_LISTING`].
+    fn listing(
+        &mut self,
+        kind: TransferKind,
+        path: Option<&str>,
+        collector: fn(usize, u64) -> ListingCollector,
+    ) -> Result<ListingCollector, Error> {
+        let max_line = self.session.config().limits.max_listing_line;
         let (op, id, mut stream) = self.open_transfer(book::listing_transfer(kind, path))?;
-        let mut sink = ListingBuffer::new(MAX_LISTING);
-        let result = receive_stream(&mut stream, &mut sink, Representation::Binary, |_| {});
+        let mut sink = collector(max_line, MAX_LISTING);
+        let result = receive_stream(&mut stream, &mut sink, Representation::Binary, |_| {})
+            .and_then(|n| sink.finish().map(|()| n).map_err(CopyError::Local));
+        // Closed before waiting for the replies: after a local error (a listing limit) the
+        // transfer is aborted, and a server blocked writing this connection reads `ABOR`
+        // only once it is gone. After a clean end nothing is left on it.
+        drop(stream);
         self.end_transfer(op, id, result)?;
-        Ok(sink.into_inner())
+        Ok(sink)
     }
 
     /// Starts a transfer and waits until its data stream may carry bytes.

@@ -51,7 +51,7 @@ use ftps_proto::Secret;
 use ftps_proto_std::support::client_book::{self as book, ClientBook};
 use ftps_proto_std::support::data_tls::DataTlsRole;
 use ftps_proto_std::support::drive::Step;
-use ftps_proto_std::support::remote::{ListingBuffer, MAX_LISTING};
+use ftps_proto_std::support::remote::{ListingCollector, MAX_LISTING};
 use ftps_proto_std::support::tls::ClientTls;
 use ftps_proto_std::support::transfer::{confirmed_bytes, ClientDataEnd};
 use rustls::pki_types::ServerName;
@@ -444,27 +444,39 @@ impl Client {
         kind: TransferKind,
         path: Option<&str>,
     ) -> Result<Vec<String>, Error> {
-        let bytes = self.listing(kind, path).await?;
-        Ok(ftps_proto_std::support::remote::text_lines(&bytes))
+        let sink = self.listing(kind, path, ListingCollector::names).await?;
+        Ok(sink.into_lines())
     }
 
     /// `MLSD [path]`: the parsed entries (lines that do not parse are skipped).
     pub async fn mlsd(&mut self, path: Option<&str>) -> Result<Vec<RemoteEntry>, Error> {
-        let bytes = self.listing(TransferKind::Mlsd, path).await?;
-        Ok(RemoteEntry::parse_mlsd(&bytes))
+        let sink = self
+            .listing(TransferKind::Mlsd, path, ListingCollector::mlsd)
+            .await?;
+        Ok(sink.into_entries())
     }
 
-    async fn listing(&mut self, kind: TransferKind, path: Option<&str>) -> Result<Vec<u8>, Error> {
+    /// Runs a listing transfer into a collector bounded by the session's
+    /// [`Limits::max_listing_line`](ftps_proto::Limits) and [`MAX_LISTING`].
+    async fn listing(
+        &mut self,
+        kind: TransferKind,
+        path: Option<&str>,
+        collector: fn(usize, u64) -> ListingCollector,
+    ) -> Result<ListingCollector, Error> {
+        let max_line = self.session.config().limits.max_listing_line;
         let t = book::listing_transfer(kind, path);
         let (op, id, mut stream) = self.open_transfer(t).await?;
-        let mut sink = ListingSink(ListingBuffer::new(MAX_LISTING));
-        let result = receive_stream(&mut stream, &mut sink, Representation::Binary, |_| {}).await;
-        // Closed before waiting for the replies: after a local error (listing cap, writer
-        // failure) the transfer is aborted, and a server blocked writing this connection
-        // reads `ABOR` only once it is gone. After a clean end nothing is left on it.
+        let mut sink = ListingSink(collector(max_line, MAX_LISTING));
+        let result = receive_stream(&mut stream, &mut sink, Representation::Binary, |_| {})
+            .await
+            .and_then(|n| sink.0.finish().map(|()| n).map_err(CopyError::Local));
+        // Closed before waiting for the replies: after a local error (a listing limit) the
+        // transfer is aborted, and a server blocked writing this connection reads `ABOR`
+        // only once it is gone. After a clean end nothing is left on it.
         drop(stream);
         self.end_transfer(op, id, result).await?;
-        Ok(sink.0.into_inner())
+        Ok(sink.0)
     }
 
     /// Starts a transfer and waits until its data stream may carry bytes.
@@ -678,8 +690,8 @@ pub async fn read_all<R: AsyncRead + Unpin>(reader: &mut R) -> std::io::Result<V
     Ok(v)
 }
 
-/// The async face of the shared [`ListingBuffer`].
-struct ListingSink(ListingBuffer);
+/// The async face of the shared [`ListingCollector`].
+struct ListingSink(ListingCollector);
 
 impl AsyncWrite for ListingSink {
     fn poll_write(
