@@ -52,6 +52,7 @@
 //! See the `ftps-server` and `ftps-client` examples for complete programs; they take exactly
 //! the same flags as the tokio adapter's.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 #[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
 compile_error!(

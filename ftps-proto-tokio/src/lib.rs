@@ -12,6 +12,7 @@
 //!
 //! See the `ftps-server` and `ftps-client` examples for complete programs.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod client;
 mod conn;

@@ -70,6 +70,7 @@
 //! | [`vpath`] | the virtual path resolver: the storage jail |
 //! | [`ascii`] | `TYPE A` line-end conversion |
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod ascii;
 pub mod client;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use client_support::*;
 use ftps_proto::client::{
-    ClientConfig, ClientError, LocalError, OpId, OpOutput, PassiveMode, TimerKind, Transfer,
-    TransferFailure, TransferKind, Violation,
+    ClientConfig, ClientError, LocalError, OpId, OpOutput, Operation, PassiveMode, TimerKind,
+    Transfer, TransferFailure, TransferKind, Violation,
 };
 use ftps_proto::session::{CloseReason, DataAction, DataError, DataEvent, DataId, DataProtection};
 
@@ -375,6 +375,31 @@ fn atk_trunc_data_truncated_then_226_is_error() {
         done(&items, op),
         Err(ClientError::DataConnection(DataError::Truncated))
     );
+}
+
+/// ATK-TRUNC: the first cause wins. The data connection was truncated, the client sent
+/// `ABOR`, and the server closed the control connection instead of answering: the operation
+/// still reports the truncation, not the close that followed; operations queued behind it get
+/// `ConnectionClosed`.
+#[test]
+fn atk_trunc_truncated_then_server_closes_during_abor() {
+    let mut h = Harness::plain_ready();
+    let (op, id) = passive_retr(
+        &mut h,
+        Transfer::new(TransferKind::Retr, b"f"),
+        "RETR f\r\n",
+    );
+    let queued = h.c.command(Operation::Pwd).expect("queue PWD");
+    h.connected(id, false);
+    h.feed(b"150 ok\r\n");
+    h.data(id, DataEvent::Failed(DataError::Truncated));
+    assert_eq!(h.take_sent(), "ABOR\r\n");
+    let items = h.eof();
+    assert_eq!(
+        done(&items, op),
+        Err(ClientError::DataConnection(DataError::Truncated))
+    );
+    assert_eq!(done(&items, queued), Err(ClientError::ConnectionClosed));
 }
 
 #[test]

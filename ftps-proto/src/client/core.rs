@@ -226,10 +226,16 @@ impl ClientSession {
             ClientError::ServerClosed { .. } => error.clone(),
             _ => ClientError::ConnectionClosed,
         };
-        if let Some(job) = self.job.take() {
-            if let Job::Transfer(_, t) = &job {
+        if let Some(mut job) = self.job.take() {
+            let mut error = error;
+            if let Job::Transfer(_, t) = &mut job {
                 if let Some(id) = t.open_data() {
                     self.emit_data(DataAction::Close { id });
+                }
+                // The first cause wins: a transfer that had already failed (data truncated,
+                // aborted) reports that, not the close that followed.
+                if let Some(first) = t.take_error() {
+                    error = first;
                 }
             }
             match job.op() {

@@ -60,6 +60,12 @@ pub(crate) struct TransferJob {
 }
 
 impl TransferJob {
+    /// The first failure recorded (a data error, a local abort), if the transfer had one: it
+    /// is what the operation reports even when the connection closes before the replies.
+    pub(crate) fn take_error(&mut self) -> Option<ClientError> {
+        self.error.take()
+    }
+
     pub(crate) fn new(t: Transfer<'_>) -> Result<Self, LocalError> {
         if t.kind.needs_path() && t.path.is_none() {
             return Err(LocalError::MissingPath);
