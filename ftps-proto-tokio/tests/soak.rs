@@ -21,9 +21,9 @@
 #[path = "../../ftps-proto-std/tests/hostile_common/mod.rs"]
 mod hostile_common;
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::path::Path;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
