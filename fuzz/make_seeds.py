@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of the fuzz targets into fuzz/corpus/<target>/seed-*.
+"""Writes the seed corpora of the fuzz targets into fuzz/corpus/<target>/{seed,real}-*.
 
 Run from anywhere: `python3 fuzz/make_seeds.py`. Seeds come from the replies and listings
-captured from real servers (../shared/data/peers, copied here so the corpus is self-contained)
-and from hand-written client and server transcripts. The byte layouts follow the harness
+captured from real servers (../shared/data/peers, copied here so the corpus is self-contained),
+from scripted sessions (`seed-*`), and from the real control-connection transcripts of curl,
+ftplib, lftp and ftps-client against our server in fuzz/transcripts/ (`real-*`; recapture them
+with `python3 scripts/capture-transcripts.py`). The byte layouts follow the harness
 docs in ftps-proto/src/harness/ (a header of parameter bytes, then the stream or script).
 """
 import os
@@ -66,29 +68,280 @@ def control_replies(server):
     return out
 
 
-# ---- client command transcripts (curl, ftplib and lftp style) ----
-CURL = (b"AUTH TLS\r\nUSER anna\r\nPASS secret\r\nPBSZ 0\r\nPROT P\r\nPWD\r\nCWD pub\r\n"
-        b"EPSV\r\nTYPE I\r\nSIZE file.bin\r\nRETR file.bin\r\nQUIT\r\n")
-FTPLIB = (b"AUTH TLS\r\nUSER anna\r\nPASS secret\r\nPBSZ 0\r\nPROT P\r\nTYPE A\r\nPASV\r\n"
-          b"LIST\r\nTYPE I\r\nPASV\r\nSTOR up.bin\r\nQUIT\r\n")
-LFTP = (b"FEAT\r\nAUTH TLS\r\nOPTS UTF8 ON\r\nUSER anna\r\nPASS secret\r\nPWD\r\nPBSZ 0\r\n"
-        b"PROT P\r\nEPSV\r\nMLSD\r\nMDTM f.txt\r\nREST 100\r\nEPSV\r\nRETR f.txt\r\nQUIT\r\n")
 ODD = (b"noop\r\nRETR my \"quoted\" dir/caf\xc3\xa9.txt\r\nSTOR a\r\0\nb\r\nCWD ../../..\r\n"
        b"\xff\xf4\xff\xf2ABOR\r\nPORT 1,2,3,300,4,5\r\nEPRT |2|::1|21|\r\nTYPE L 8\r\n"
        b"MFMT 20240229123456.250 f\r\nREST 18446744073709551616\r\nSITE CHMOD 644 x\r\n"
        b"ADAT " + b"QUFB" * 40 + b"\r\n\r\nX\r\n  \r\n")
 
 
+# ---- real transcripts (fuzz/transcripts, captured by scripts/capture-transcripts.py) ----
+TRANSCRIPTS = HERE / "transcripts"
+SERVER_NAME = "ftps-proto-tokio"  # the server every transcript was captured against
+TRANSFER_VERBS = {b"RETR": 0, b"STOR": 1, b"APPE": 2, b"STOU": 3, b"LIST": 4, b"NLST": 5, b"MLSD": 6}
+PASSIVE_VERBS = (b"PASV", b"EPSV")
+ACTIVE_VERBS = (b"PORT", b"EPRT")
+# Commands the server session asks the application (storage) to answer.
+STORAGE_VERBS = (b"PASS", b"CWD", b"CDUP", b"MKD", b"RMD", b"DELE", b"RNFR", b"RNTO", b"MFMT",
+                 b"SIZE", b"MDTM", b"XMKD", b"XRMD", b"XCWD")
+
+
+def write_real(target, name, content):
+    d = CORPUS / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"real-{name}").write_bytes(content)
+
+
+def lines(stream):
+    """The stream cut after each LF (a last unterminated piece is kept)."""
+    out = []
+    while stream:
+        n = stream.find(b"\n")
+        n = len(stream) if n < 0 else n + 1
+        out.append(stream[:n])
+        stream = stream[n:]
+    return out
+
+
+def replies(s2c):
+    """The server's replies, each as (code, bytes); a multi-line reply is one item."""
+    out, cur, code = [], b"", None
+    for line in lines(s2c):
+        cur += line
+        if code is None:
+            code = line[:3]
+            if line[3:4] != b"-":
+                out.append((int(code), cur))
+                cur, code = b"", None
+        elif line[:3] == code and line[3:4] == b" ":
+            out.append((int(code), cur))
+            cur, code = b"", None
+    return out
+
+
+def verb_arg(cmd):
+    text = cmd.rstrip(b"\r\n")
+    verb, _, arg = text.partition(b" ")
+    return verb.upper(), arg
+
+
+def pairs(c2s, s2c):
+    """The greeting, then each command with its replies (a 1yz reply and the final one)."""
+    rs = replies(s2c)
+    greeting, rest = (rs[0][1], rs[1:]) if rs else (b"", [])
+    out = []
+    for cmd in lines(c2s):
+        got = []
+        while rest:
+            code, r = rest.pop(0)
+            got.append((code, r))
+            if code >= 200:
+                break
+        out.append((cmd, got))
+    return greeting, out
+
+
+def transcripts():
+    """(name, c2s, s2c) for every captured control connection, sorted by name."""
+    out = []
+    for c in sorted(TRANSCRIPTS.glob("*.c2s")):
+        s = c.with_suffix(".s2c")
+        if s.exists():
+            out.append((c.stem, c.read_bytes(), s.read_bytes()))
+    return out
+
+
+def reply_size(rs):
+    """The `Reader::size` bytes for the size in a `213` reply (0 when there is none)."""
+    final = rs[-1][1] if rs else b""
+    try:
+        n = int(final[4:].strip()) if final.startswith(b"213") else 0
+    except ValueError:
+        n = 0
+    n = min(n, 0xFFFF_FFFF)
+    return bytes([n]) if n < 0xC0 else b"\xc0" + n.to_bytes(4, "little")
+
+
+def server_script(c2s, s2c, tls):
+    """A client's command stream as a `server_session` script: the header, then each command
+    line as it was sent, followed by the adapter and application steps that make the session
+    go on as the real server did (login accepted, storage answers, data connections that
+    connect and finish). With `tls`, `AUTH TLS` + TLS established + `PBSZ 0` + `PROT P` go in
+    before `USER`, and data connections report a resumed TLS session."""
+    _, ps = pairs(c2s, s2c)
+    verbs = [verb_arg(cmd)[0] for cmd, _ in ps]
+    active = any(v in ACTIVE_VERBS for v in verbs)
+    # c0: TLS none / explicit; c2: 3 login attempts, active to any address of the peer's
+    # choosing when the client used PORT/EPRT (the captures ran on loopback, the harness peer
+    # is 198.51.100.2); c3: no failed-login delay.
+    out = bytes([0x01 if tls else 0x00, 0x00, 0x03 | (0x04 if active else 0), 0x02])
+    connected = 2 if tls else 1
+    secured = not tls
+    listen = 0
+    for cmd, rs in ps:
+        verb, arg = verb_arg(cmd)
+        if verb == b"USER" and not secured:
+            out += b"AUTH TLS\r\n" + TLS_OK + b"PBSZ 0\r\nPROT P\r\n"
+            secured = True
+        out += cmd
+        codes = [c for c, _ in rs]
+        # The storage refused what the real server's storage refused (550: not found).
+        failed = bool(codes) and codes[-1] >= 400
+        if verb in PASSIVE_VERBS:
+            out += data(0, 0, listen)
+            listen += 1
+        elif verb in TRANSFER_VERBS and failed and 150 not in codes and 125 not in codes:
+            out += app(0, 3)
+        elif verb in TRANSFER_VERBS:
+            # 125: the client's data connection was there before the storage answered.
+            early = 125 in codes and not active
+            out += data(0, connected) if early else b""
+            out += app(0, 0) + (short(b"u.bin") if verb == b"STOU" else b"")
+            out += b"" if early else data(0, connected)
+            out += data(0, 5, 100)
+        elif verb in STORAGE_VERBS and failed:
+            out += app(0, 3)
+        elif verb == b"SIZE":
+            out += app(0, 0, reply_size(rs))
+        elif verb == b"MDTM" and b" " not in arg.strip():
+            out += app(0, 0, (1_700_000_000 // 8).to_bytes(4, "little"))
+        elif verb in (b"STAT", b"MLST") and arg:
+            out += app(0, 3)  # a storage error: the harness's file facts need no bytes then
+        elif verb in STORAGE_VERBS:
+            out += app(0, 0)
+    return out
+
+
+# The client harness's operations (ftps-proto/src/harness/client.rs, application step B).
+CLIENT_COMMANDS = {b"CWD": 0, b"CDUP": 1, b"PWD": 2, b"MKD": 3, b"RMD": 4, b"DELE": 5, b"SIZE": 7,
+                   b"MDTM": 8, b"SITE": 11, b"SYST": 13, b"NOOP": 15, b"FEAT": 16, b"QUIT": 20}
+
+
+def pool_key(cmd):
+    """The verb, with the type for `TYPE` (`TYPE A` and `TYPE I` have their own replies)."""
+    verb, arg = verb_arg(cmd)
+    return verb + b" " + arg[:1].upper() if verb == b"TYPE" else verb
+
+
+class ReplyPool:
+    """Replies by verb: this transcript's first, in order, then any other transcript's."""
+
+    def __init__(self, ps, fallback):
+        self.own = {}
+        for cmd, rs in ps:
+            self.own.setdefault(pool_key(cmd), []).append(rs)
+        self.fallback = fallback
+
+    def take(self, *verbs):
+        for v in verbs:
+            if self.own.get(v):
+                return self.own[v].pop(0)
+        for v in verbs:
+            if self.fallback.get(v):
+                return self.fallback[v][0]
+        return [(200, b"200 ok\r\n")]
+
+
+def joined(rs):
+    return b"".join(r for _, r in rs)
+
+
+def client_script(c2s, s2c, fallback):
+    """A server's reply stream as a `client_session` script: the operations the client tool
+    performed, asked of the harness's client (login, commands, transfers), each answered with
+    the replies the server sent for the same verbs in the capture (a reply the tool never
+    asked for, such as `FEAT` for curl, comes from another capture of the same server), and
+    the data connections that connect and finish."""
+    greeting, ps = pairs(c2s, s2c)
+    verbs = [verb_arg(cmd)[0] for cmd, _ in ps]
+    active = any(v in ACTIVE_VERBS for v in verbs)
+    # A client that used PASV only would need `PassiveMode::PasvOnly`, which the header cannot
+    # select without also selecting active mode (0x20 alone reads as text): such transcripts
+    # get EPSV and its 229 from another capture instead.
+    pool = ReplyPool(ps, fallback)
+    c0 = 0x80 if active else 0
+    out = bytes([c0, 0x00, 0x00]) + greeting
+    feat = pool.take(b"FEAT")
+    out += joined(feat)
+    if b"UTF8" in joined(feat):
+        out += joined(pool.take(b"OPTS"))
+    out += app(0, 0) + joined(pool.take(b"USER")) + joined(pool.take(b"PASS"))
+    current_type, tool_type, rest = None, b"A", None
+    for i, (cmd, _) in enumerate(ps):
+        verb, arg = verb_arg(cmd)
+        if verb == b"TYPE":
+            tool_type = arg[:1].upper()
+        if verb == b"REST":
+            rest = int(arg) if arg.isdigit() else None
+        if verb in TRANSFER_VERBS:
+            kind = TRANSFER_VERBS[verb]
+            listing = kind >= 4
+            ascii_ = not listing and tool_type == b"A"
+            # The client sends TYPE for file transfers only, when the type changes.
+            want = current_type if listing else b"A" if ascii_ else b"I"
+            # The tool's file argument (options such as `-a` are left out).
+            path = b"" if arg.startswith(b"-") else arg
+            flags = (0x80 if not path and listing else 0) | (0x40 if rest else 0) | (0x20 if ascii_ else 0)
+            sel = next(v for v in range(256) if v % len(TRANSFER_VERBS) == kind and v & 0xE0 == flags)
+            out += app(2, sel, short(path[:255]) + (reply_size([(213, b"213 %d" % rest)]) if rest else b""))
+            if want != current_type:
+                out += joined(pool.take(b"TYPE " + want))
+                current_type = want
+            if active:
+                out += data(0, 0) + joined(pool.take(b"EPRT", b"PORT"))
+            else:
+                out += joined(pool.take(b"EPSV"))
+                out += data(0, 1)
+            if rest:
+                out += joined(pool.take(b"REST"))
+            rest = None
+            rs = pool.take(verb)
+            if active:
+                out += data(0, 1)
+            if len(rs) > 1:
+                out += rs[0][1]
+            out += data(0, 3, 100) + joined(rs[-1:])
+        elif verb == b"RNFR":
+            out += app(1, 6, short(arg[:255])) + joined(pool.take(b"RNFR")) + joined(pool.take(b"RNTO"))
+        elif verb == b"TYPE" and arg.upper().startswith(b"I") and i + 1 < len(ps) \
+                and verb_arg(ps[i + 1][0])[0] not in (*PASSIVE_VERBS, *ACTIVE_VERBS, *TRANSFER_VERBS):
+            out += app(1, 17, short(b"")) + joined(pool.take(b"TYPE I"))
+            current_type = b"I"
+        elif verb in CLIENT_COMMANDS and (verb != b"FEAT" or i > 0):
+            out += app(1, CLIENT_COMMANDS[verb], short(arg[:255])) + joined(pool.take(verb))
+    return out
+
+
+def real_transcript_seeds():
+    """The real-* seeds of four targets, from every transcript in fuzz/transcripts."""
+    all_ts = transcripts()
+    fallback = {}
+    for _, c2s, s2c in all_ts:
+        for cmd, rs in pairs(c2s, s2c)[1]:
+            if rs:
+                fallback.setdefault(pool_key(cmd), []).append(rs)
+    small_done = set()
+    for i, (name, c2s, s2c) in enumerate(all_ts):
+        tool = name.split("-")[0]
+        write_real("command_parse", name, bytes([0, i * 7 % 64]) + c2s)
+        write_real("reply_parse", f"{SERVER_NAME}-{name}", bytes([0, i * 5 % 64]) + s2c)
+        if tool not in small_done:
+            small_done.add(tool)
+            write_real("command_parse", f"{name}-small-limits", bytes([0x81 + len(small_done), 0]) + c2s)
+            write_real("reply_parse", f"{SERVER_NAME}-{name}-small-limits", b"\x9d\x00" + s2c)
+        write_real("server_session", name, server_script(c2s, s2c, tls=False))
+        write_real("server_session", f"{name}-tls", server_script(c2s, s2c, tls=True))
+        write_real("client_session", f"{SERVER_NAME}-{name}", client_script(c2s, s2c, fallback))
+
+
 def main():
     if CORPUS.exists():
         for d in CORPUS.iterdir():
-            for f in d.glob("seed-*"):
+            for f in [*d.glob("seed-*"), *d.glob("real-*")]:
                 f.unlink()
 
     # command_parse: limits byte, chunking byte, stream.
-    for i, (name, t) in enumerate([("curl", CURL), ("ftplib", FTPLIB), ("lftp", LFTP), ("odd", ODD)]):
-        write("command_parse", name, bytes([0, i * 7]) + t)
-        write("command_parse", name + "-small-limits", bytes([0x81 + i, 0]) + t)
+    write("command_parse", "odd", b"\x00\x15" + ODD)
+    write("command_parse", "odd-small-limits", b"\x84\x00" + ODD)
     write("command_parse", "long-line", b"\x80\x03" + b"A" * 200 + b"\r\nNOOP\r\n")
     write("command_parse", "telnet", b"\x00\x05\xff\xfd\x18\xff\xfb\x01US\xff\xffER x\r\nNOOP\r\xff\xf1\n")
 
@@ -167,13 +420,6 @@ def main():
                     + data(0, 2, 1) + data(0, 6, 100) + data(0, 5, 200))
     retr_pasv = b"TYPE I\r\nPASV\r\n" + data(0, 0, 3) + b"RETR f.txt\r\n" + app(0, 0) + data(0, 2, 1) + data(0, 5, 9)
     stor_active = b"PORT 198,51,100,2,156,64\r\nSTOR up.bin\r\n" + app(0, 0) + data(0, 2, 0) + data(0, 5, 7)
-    write("server_session", "curl", tls + login + b"PBSZ 0\r\nPROT P\r\nPWD\r\nCWD pub\r\n" + app(0, 0)
-          + b"EPSV\r\n" + data(0, 0) + b"TYPE I\r\nSIZE f.txt\r\n" + app(0, 0, b"\x10") + b"RETR f.txt\r\n"
-          + app(0, 0) + data(0, 2) + data(0, 5, 50) + b"QUIT\r\n")
-    write("server_session", "ftplib", tls + login + list_passive + retr_pasv + b"QUIT\r\n")
-    write("server_session", "lftp", b"FEAT\r\n" + tls + b"OPTS UTF8 ON\r\n" + login + b"PBSZ 0\r\nPROT P\r\n"
-          + b"EPSV\r\n" + data(0, 0) + b"MLSD\r\n" + app(0, 0) + data(0, 2) + data(0, 5, 1)
-          + b"MDTM f.txt\r\n" + app(0, 0, b"\x01\x02\x03\x04") + b"REST 100\r\n" + retr_pasv + b"QUIT\r\n")
     write("server_session", "plain-active", b"\x00\x00\x00\x00" + login + stor_active + b"CCC\r\nQUIT\r\n")
     write("server_session", "implicit", b"\x03\x00\x00\x00" + TLS_OK + login + list_passive + b"QUIT\r\n")
     write("server_session", "steal-and-clear", tls + login + b"PROT P\r\nPBSZ 0\r\nPROT P\r\nPASV\r\n" + data(0, 0)
@@ -202,6 +448,7 @@ def main():
           + data(0, 3) + b"226 ok\r\n")
     write("client_session", "implicit", b"\x03\x00\x00" + TLS_OK + b"220 hi\r\n211 no\r\n200 ok\r\n200 ok\r\n" + login_c
           + app(1, 0, short(b"dir")) + b"250 ok\r\n" + app(1, 6, short(b"a")) + b"350 ok\r\n250 ok\r\n")
+    real_transcript_seeds()
     write("client_session", "injection", b"220 hi\r\n234 ok\r\n230 injected\r\n")
     write("client_session", "endless", b"\x00\x95\x00220-hi\r\n" + b"more text\r\n" + repeat(200))
     write("client_session", "timeouts", b"\x01\x00\x20" + app(0, 0) + adv_s(1) + b"220 hi\r\n" + DEADLINE + DEADLINE)
