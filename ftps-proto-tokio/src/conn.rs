@@ -36,8 +36,9 @@ struct Task<J> {
 /// The data-connection tasks of one control session. Events come back on
 /// [`DataTasks::next_event`].
 pub(crate) struct DataTasks<J> {
-    events_tx: mpsc::UnboundedSender<(DataId, DataEvent)>,
-    events_rx: mpsc::UnboundedReceiver<(DataId, DataEvent)>,
+    /// The tasks' event channel, made with the first task: a session that never opens a data
+    /// connection does not hold one (the channel's first block is about 2 KiB).
+    events: Option<EventChannel>,
     tasks: HashMap<DataId, Task<J>>,
     /// Directions named before their task exists (active mode connects after the request).
     directions: PendingDirections,
@@ -45,6 +46,11 @@ pub(crate) struct DataTasks<J> {
     handshake_limit: Duration,
     accept_limit: Duration,
 }
+
+type EventChannel = (
+    mpsc::UnboundedSender<(DataId, DataEvent)>,
+    mpsc::UnboundedReceiver<(DataId, DataEvent)>,
+);
 
 /// What waiting for a transfer's direction gave.
 enum Waited {
@@ -61,10 +67,8 @@ impl<J: Send + 'static> DataTasks<J> {
         handshake_limit: Duration,
         accept_limit: Duration,
     ) -> Self {
-        let (events_tx, events_rx) = mpsc::unbounded_channel();
         DataTasks {
-            events_tx,
-            events_rx,
+            events: None,
             tasks: HashMap::new(),
             directions: PendingDirections::default(),
             role,
@@ -82,13 +86,22 @@ impl<J: Send + 'static> DataTasks<J> {
         self.directions.insert(id, direction);
     }
 
-    /// The next event of any data connection (never ends: the set holds a sender itself).
+    /// The next event of any data connection (never ends: the set holds a sender itself;
+    /// pending until the first task exists).
     pub(crate) async fn next_event(&mut self) -> (DataId, DataEvent) {
+        let Some((_, events)) = &mut self.events else {
+            return std::future::pending().await;
+        };
         loop {
-            if let Some(event) = self.events_rx.recv().await {
+            if let Some(event) = events.recv().await {
                 return event;
             }
         }
+    }
+
+    /// The sender of the tasks' events (the channel is made on first use).
+    fn events(&mut self) -> &mpsc::UnboundedSender<(DataId, DataEvent)> {
+        &self.events.get_or_insert_with(mpsc::unbounded_channel).0
     }
 
     /// Carries out a [`DataAction`]. `Start` needs the job (taken from `job` when the action is
@@ -193,7 +206,7 @@ impl<J: Send + 'static> DataTasks<J> {
                 };
                 if !sent {
                     let _ = self
-                        .events_tx
+                        .events()
                         .send((id, DataEvent::Failed(DataError::Broken)));
                 }
             }
@@ -207,10 +220,10 @@ impl<J: Send + 'static> DataTasks<J> {
         }
     }
 
-    fn task_context(&self, id: DataId) -> TaskContext {
+    fn task_context(&mut self, id: DataId) -> TaskContext {
         TaskContext {
             id,
-            events: self.events_tx.clone(),
+            events: self.events().clone(),
             role: self.role.clone(),
             limit: self.handshake_limit,
             accept_limit: self.accept_limit,

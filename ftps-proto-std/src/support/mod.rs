@@ -28,6 +28,8 @@ pub mod local_fs;
 pub mod remote;
 pub mod resume;
 pub mod server_options;
+pub mod session_cache;
+pub mod session_ticketer;
 pub mod storage;
 pub mod tls;
 pub mod transfer;

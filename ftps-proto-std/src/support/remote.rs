@@ -206,7 +206,7 @@ mod tests {
     fn atk_listing_collector_refuses_long_line_and_large_total() {
         use std::io::Write;
         let mut c = ListingCollector::names(4, 1 << 20);
-        assert_eq!(c.write(b"abc\r\nab").unwrap(), 8);
+        assert_eq!(c.write(b"abc\r\nab").unwrap(), 7);
         let e = c.write(b"cdefgh").unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
         assert_eq!(e.to_string(), "listing line longer than 4 bytes");

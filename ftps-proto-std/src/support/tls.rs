@@ -11,9 +11,11 @@
 //!   the control and every data connection of that session only, so each data handshake
 //!   offers this control session (TLS 1.2 session id or ticket, TLS 1.3 PSK ticket), never
 //!   another session's to the same server.
-//! - [`ServerTls::session`] makes, for each control connection, a private pair of configs that
-//!   share a fresh ticket key and a fresh session cache ([`SessionTls`]). A data handshake that
-//!   reports [`HandshakeKind::Resumed`] under that pair can only have resumed a session issued on
+//! - [`ServerTls::session`] makes, for each control connection, private configs that share
+//!   a ticketer that opens only this session's tickets ([`SessionTicketer`]: the server's one
+//!   ticket key, with a number of this session sealed in every ticket) and a session-id cache
+//!   of their own ([`SessionTls`]). A data handshake that
+//!   reports [`HandshakeKind::Resumed`] under them can only have resumed a session issued on
 //!   this control connection (or on an earlier data connection of it, which RFC 4217 §10.2 also
 //!   allows). That is the whole check: [`SessionTls::resumed_this_session`].
 //! - TLS 1.3 session tickets on data connections depend on the direction of the transfer
@@ -37,14 +39,17 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ClientSessionStore, Tls12ClientSessionValue, Tls13ClientSessionValue};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::server::{ServerSessionMemoryCache, WebPkiClientVerifier};
+use rustls::server::WebPkiClientVerifier;
+
+use super::session_cache::SessionCache;
+use super::session_ticketer::SessionTicketer;
 use rustls::{
     ClientConfig, DigitallySignedStruct, HandshakeKind, NamedGroup, RootCertStore, ServerConfig,
     SignatureScheme,
@@ -230,6 +235,9 @@ impl Default for ServerTlsOptions {
 #[derive(Clone)]
 pub struct ServerTls {
     base: Arc<ServerConfig>,
+    /// The server's ticket key; each session seals its own number in its tickets with it
+    /// ([`SessionTicketer`]).
+    ticket_key: Arc<dyn rustls::server::ProducesTickets>,
     options: ServerTlsOptions,
 }
 
@@ -274,6 +282,7 @@ impl ServerTls {
         let config = builder.with_single_cert(certs, key)?;
         Ok(ServerTls {
             base: Arc::new(config),
+            ticket_key: new_ticketer()?,
             options,
         })
     }
@@ -305,31 +314,37 @@ impl ServerTls {
         &self.options
     }
 
-    /// The configs for one control connection and its data connections, with their own ticket
-    /// key and session cache (see the module docs).
+    /// The configs for one control connection and its data connections, whose tickets and
+    /// session-id cache serve this control session only (see the module docs).
     pub fn session(&self) -> Result<SessionTls, TlsConfigError> {
         let mut control = (*self.base).clone();
-        control.ticketer = new_ticketer()?;
-        control.session_storage = ServerSessionMemoryCache::new(32);
+        control.ticketer = Arc::new(SessionTicketer::new(self.ticket_key.clone()));
+        control.session_storage = Arc::new(SessionCache::new(SESSION_CACHE_ENTRIES));
         control.send_tls13_tickets = self.options.control_tickets;
-        let mut data = control.clone();
-        data.send_tls13_tickets = self.options.data_tickets;
-        let mut download = control.clone();
-        download.send_tls13_tickets = self.options.download_tickets;
         Ok(SessionTls {
             control: Arc::new(control),
-            data: Arc::new(data),
-            download: Arc::new(download),
+            data: OnceLock::new(),
+            download: OnceLock::new(),
+            data_tickets: self.options.data_tickets,
+            download_tickets: self.options.download_tickets,
         })
     }
 }
 
-/// The TLS configs of one server control session (see [`ServerTls::session`]).
+/// TLS 1.2 sessions remembered per control session: its own handshake and a few data
+/// handshakes' (a resumed handshake stores nothing new).
+const SESSION_CACHE_ENTRIES: usize = 8;
+
+/// The TLS configs of one server control session (see [`ServerTls::session`]). The data
+/// connections' configs share the control config's ticket key and session cache; they are
+/// made on the first data connection, so an idle session holds only the control config.
 #[derive(Clone)]
 pub struct SessionTls {
     control: Arc<ServerConfig>,
-    data: Arc<ServerConfig>,
-    download: Arc<ServerConfig>,
+    data: OnceLock<Arc<ServerConfig>>,
+    download: OnceLock<Arc<ServerConfig>>,
+    data_tickets: usize,
+    download_tickets: usize,
 }
 
 /// Which way a data connection's bytes flow, seen from the FTP server.
@@ -381,7 +396,16 @@ impl SessionTls {
     /// The config for a data connection whose direction is not known (no TLS 1.3 tickets by
     /// default); prefer [`SessionTls::data_config_for`].
     pub fn data_config(&self) -> Arc<ServerConfig> {
-        self.data.clone()
+        self.data
+            .get_or_init(|| self.derived(self.data_tickets))
+            .clone()
+    }
+
+    /// The control config with another number of TLS 1.3 tickets (same key and cache).
+    fn derived(&self, tickets: usize) -> Arc<ServerConfig> {
+        let mut config = (*self.control).clone();
+        config.send_tls13_tickets = tickets;
+        Arc::new(config)
     }
 
     /// The config for a data connection's handshake, by the transfer's direction: uploads get
@@ -400,8 +424,11 @@ impl SessionTls {
     /// ```
     pub fn data_config_for(&self, direction: DataDirection) -> Arc<ServerConfig> {
         match direction {
-            DataDirection::ServerSends => self.download.clone(),
-            DataDirection::ServerReceives => self.data.clone(),
+            DataDirection::ServerSends => self
+                .download
+                .get_or_init(|| self.derived(self.download_tickets))
+                .clone(),
+            DataDirection::ServerReceives => self.data_config(),
         }
     }
 
@@ -428,8 +455,8 @@ impl SessionTls {
 
     /// Whether a data connection's finished handshake resumed a session of this control
     /// session: `handshake_kind() == Some(HandshakeKind::Resumed)`. Sessions can only be
-    /// resumed under the ticket key and cache private to this [`SessionTls`], so a resumed
-    /// handshake is bound to this control connection.
+    /// resumed with the tickets and session-id cache private to this [`SessionTls`], so a
+    /// resumed handshake is bound to this control connection.
     pub fn resumed_this_session(kind: Option<HandshakeKind>) -> bool {
         kind == Some(HandshakeKind::Resumed)
     }
