@@ -289,6 +289,44 @@ fn ccc_refused_when_tls_required() {
     );
 }
 
+/// A plain session has no TLS to clear: `CCC` is refused locally, nothing is sent (found by
+/// the `client_session` fuzz target).
+#[test]
+fn ccc_refused_in_plain_mode() {
+    let mut h = Harness::plain_ready();
+    assert_eq!(
+        h.c.command(Operation::Ccc),
+        Err(LocalError::ForbiddenByConfig)
+    );
+    assert_eq!(h.take_sent(), "");
+}
+
+/// Opportunistic TLS that the server declined: a `200` to `CCC` on the clear connection
+/// completes the operation and stops nothing (no `StopTls` without TLS).
+#[test]
+fn ccc_accepted_on_clear_connection_stops_nothing() {
+    let mut config = ClientConfig::default();
+    config.security = ClientSecurity::Explicit {
+        policy: ftps_proto::client::TlsPolicy::Opportunistic,
+        auth_ssl_fallback: false,
+    };
+    let mut h = Harness::new(config);
+    h.feed(b"220 hi\r\n");
+    assert_eq!(h.take_sent(), "AUTH TLS\r\n");
+    h.feed(b"502 no TLS here\r\n211 none\r\n");
+    assert!(h.c.is_ready());
+    assert!(!h.c.control_tls_active());
+    h.take_sent();
+    let op = h.c.command(Operation::Ccc).expect("queued");
+    assert_eq!(h.take_sent(), "CCC\r\n");
+    let items = h.feed(b"200 whatever\r\n");
+    assert!(!items.contains(&Item::StopTls), "{items:?}");
+    assert_eq!(
+        done(&items, op),
+        Ok(OpOutput::Reply(reply(200, "whatever")))
+    );
+}
+
 // ---- operations ----
 
 #[test]

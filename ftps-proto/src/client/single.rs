@@ -92,8 +92,11 @@ impl SingleJob {
             Operation::Feat => SingleOp::Feat,
             Operation::Type(t) => SingleOp::Type(t),
             Operation::Ccc => {
-                // ATK-DOWNGRADE: never back to a clear control channel when TLS is required.
-                if config.security.tls_required() {
+                // ATK-DOWNGRADE: never back to a clear control channel when TLS is required;
+                // and a plain session has no TLS to clear.
+                if config.security.tls_required()
+                    || matches!(config.security, ClientSecurity::Plain)
+                {
                     return Err(LocalError::ForbiddenByConfig);
                 }
                 SingleOp::Ccc
@@ -303,6 +306,10 @@ impl ClientSession {
                     RepresentationType::Image | RepresentationType::Local(8) => Some(false),
                     _ => None,
                 };
+                Step::Done(Ok(OpOutput::Reply(reply)))
+            }
+            (SingleOp::Ccc, _) if !self.facts.control_tls => {
+                // A server that accepts CCC on a clear control connection: nothing to stop.
                 Step::Done(Ok(OpOutput::Reply(reply)))
             }
             (SingleOp::Ccc, _) => {
