@@ -5,36 +5,13 @@ mod hostile_common;
 
 use std::time::{Duration, Instant};
 
-use ftps_proto_std::server::{LocalFs, PartialUploads, Server, ServerOptions, Users};
-use ftps_proto_std::support::tls::{ServerTls, ServerTlsOptions};
-use hostile_common::server_cases as cases;
-use hostile_common::{fixture, serial, Mode, Running, Setup, PASSWORD, USER};
+use ftps_proto_std::server::{LocalFs, Server, Users};
+use hostile_common::{fixture, Running, Setup, PASSWORD, USER};
 
 /// Starts the std server on 127.0.0.1 for `setup`.
 fn start(setup: Setup) -> Running {
     let (dir, root, demo) = fixture();
-    let tls = (setup.mode != Mode::Plain).then(|| {
-        ServerTls::from_pem(
-            demo.cert_pem.as_bytes(),
-            demo.key_pem.as_bytes(),
-            ServerTlsOptions::default(),
-        )
-        .expect("server tls")
-    });
-    let mut options = ServerOptions::new(tls);
-    options.session.tls = match setup.mode {
-        Mode::Explicit => ftps_proto::server::ServerTls::Explicit {
-            required_for_login: true,
-        },
-        Mode::Implicit => ftps_proto::server::ServerTls::Implicit,
-        Mode::Plain => ftps_proto::server::ServerTls::None,
-    };
-    options.session.require_data_session_reuse = setup.require_reuse;
-    options.session.failed_login_delay = Duration::from_millis(10);
-    if setup.delete_partial {
-        options.partial_uploads = PartialUploads::Delete;
-    }
-    (setup.session)(&mut options.session);
+    let options = setup.server_options(&demo);
     let storage = LocalFs::new(&root).expect("storage");
     let users = Users::new().with_user(USER, PASSWORD);
     let server = Server::bind(
@@ -61,60 +38,4 @@ fn start(setup: Setup) -> Running {
     }
 }
 
-macro_rules! cases {
-    ($($(#[$meta:meta])* $name:ident => $case:ident;)*) => {$(
-        $(#[$meta])*
-        #[test]
-        fn $name() {
-            let _serial = serial();
-            cases::$case(start);
-        }
-    )*};
-}
-
-cases! {
-    /// FRM-MAXCMD
-    frm_maxcmd_1mib_line_500_then_session_goes_on => long_line_1mib;
-    /// FRM-MAXCMD
-    frm_maxcmd_1mib_without_line_end_then_crlf => long_line_without_end_then_end;
-    /// 10,000 pipelined commands.
-    pipelined_10000_noops_answered_in_order => pipelined_10000_noops;
-    /// ATK-TIMEOUT (slow client before login)
-    atk_timeout_one_byte_per_second_before_login_421 => one_byte_per_second_before_login;
-    /// ATK-TLSINJ-S
-    atk_tlsinj_s_auth_with_pipelined_user_closes => auth_tls_with_pipelined_user;
-    /// S2577-BOUNCE, S2577-LOWPORT
-    s2577_bounce_lowport_port_eprt_refused => port_bounce_refused;
-    /// S2577-PEER
-    s2577_peer_passive_from_other_address_refused => passive_from_other_address;
-    /// S2577-PEER, ATK-STEAL
-    s2577_peer_tls_thief_from_other_address_refused => passive_tls_from_other_address;
-    /// T4217-REUSE, ATK-STEAL
-    t4217_reuse_fresh_data_tls_session_522 => data_tls_not_resumed;
-    /// T4217-REUSE (cleartext data under PROT P)
-    cleartext_data_under_prot_p_522 => cleartext_data_under_prot_p;
-    /// Garbage ClientHello on a data connection.
-    garbage_client_hello_on_data_522 => garbage_client_hello_on_data;
-    /// Garbage ClientHello, implicit control connection.
-    garbage_client_hello_implicit_closed => garbage_client_hello_implicit;
-    /// Garbage ClientHello after 234.
-    garbage_client_hello_explicit_closed => garbage_client_hello_explicit;
-    /// Reset mid-STOR, partial uploads kept.
-    reset_mid_stor_426_partial_kept => reset_mid_stor_keep;
-    /// Reset mid-STOR, partial uploads deleted.
-    reset_mid_stor_426_partial_deleted => reset_mid_stor_delete;
-    /// ATK-TRUNC (server side)
-    atk_trunc_tls_upload_without_close_notify_426 => truncated_tls_stor;
-    /// Reset mid-RETR.
-    reset_mid_retr_426_session_goes_on => reset_mid_retr;
-    /// ATK-TRAVERSAL
-    atk_traversal_path_escapes_refused => path_escapes;
-    /// S2577-BRUTE
-    s2577_brute_delay_cap_421 => brute_force_pass;
-    /// H1123-IDLE, ATK-TIMEOUT (slow client after login)
-    h1123_idle_one_byte_per_second_421_then_close => one_byte_per_second_after_login;
-    /// S2577-PEER (PROT P): a foreign garbage sender is dropped before TLS
-    s2577_peer_garbage_thief_does_not_kill_transfer => passive_garbage_from_other_address;
-    /// ATK-TRAVERSAL (name over NAME_MAX)
-    atk_traversal_long_name_553 => long_name_refused;
-}
+hostile_common::server_cases::server_tests!(start);

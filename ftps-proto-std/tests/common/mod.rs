@@ -13,7 +13,15 @@ use std::time::{Duration, Instant};
 use ftps_proto_std::server::{LocalFs, Server, ServerOptions, ShutdownHandle, Users};
 use ftps_proto_std::support::cert::DemoCertificate;
 use ftps_proto_std::support::tls::{ServerTls, ServerTlsOptions};
-use sha2::{Digest, Sha256};
+
+#[path = "../external_common/server.rs"]
+pub mod external;
+
+mod data;
+
+// Not every test binary uses all of them.
+#[allow(unused_imports)]
+pub use data::{payload, sha256, sha256_file};
 
 /// How the test server secures its control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +144,36 @@ impl TestServer {
     }
 }
 
+impl external::External for TestServer {
+    fn start(mode: Mode, require_reuse: bool) -> TestServer {
+        TestServer::start(mode, require_reuse)
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn cert(&self) -> &Path {
+        &self.cert
+    }
+
+    fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, cmd: Command, limit: Duration) -> Output {
+        run(cmd, limit)
+    }
+
+    fn stop(self) {
+        TestServer::stop(self);
+    }
+}
+
 /// Runs `body` on its own thread and fails the test if it takes longer than `limit`.
 pub fn bounded<T: Send + 'static>(limit: Duration, body: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -193,25 +231,4 @@ pub fn run(mut cmd: Command, limit: Duration) -> Output {
         stdout: out_reader.join().expect("stdout reader"),
         stderr: err_reader.join().expect("stderr reader"),
     }
-}
-
-pub fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
-}
-
-pub fn sha256_file(path: &Path) -> [u8; 32] {
-    sha256(&std::fs::read(path).expect("read file"))
-}
-
-/// Deterministic pseudo-random bytes.
-pub fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }

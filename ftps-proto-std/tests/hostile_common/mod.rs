@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+#[path = "../common/data.rs"]
+pub mod data;
 pub mod fake;
 pub mod server_cases;
 
@@ -15,7 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ftps_proto_std::support::cert::DemoCertificate;
-use ftps_proto_std::support::tls::{ClientTls, ServerVerification};
+use ftps_proto_std::support::server_options::{PartialUploads, ServerOptions};
+use ftps_proto_std::support::tls::{ClientTls, ServerTls, ServerTlsOptions, ServerVerification};
 use rustls::pki_types::ServerName;
 
 /// How the server under test secures its control connection.
@@ -57,6 +60,34 @@ impl Setup {
     ) -> Setup {
         self.session = Box::new(tweak);
         self
+    }
+
+    /// The server options of this setup (both adapters take the same ones): TLS from `demo`
+    /// unless plain, a 10 ms failed-login delay, then the setup's last word.
+    pub fn server_options(self, demo: &DemoCertificate) -> ServerOptions {
+        let tls = (self.mode != Mode::Plain).then(|| {
+            ServerTls::from_pem(
+                demo.cert_pem.as_bytes(),
+                demo.key_pem.as_bytes(),
+                ServerTlsOptions::default(),
+            )
+            .expect("server tls")
+        });
+        let mut options = ServerOptions::new(tls);
+        options.session.tls = match self.mode {
+            Mode::Explicit => ftps_proto::server::ServerTls::Explicit {
+                required_for_login: true,
+            },
+            Mode::Implicit => ftps_proto::server::ServerTls::Implicit,
+            Mode::Plain => ftps_proto::server::ServerTls::None,
+        };
+        options.session.require_data_session_reuse = self.require_reuse;
+        options.session.failed_login_delay = Duration::from_millis(10);
+        if self.delete_partial {
+            options.partial_uploads = PartialUploads::Delete;
+        }
+        (self.session)(&mut options.session);
+        options
     }
 }
 

@@ -12,18 +12,8 @@ use super::*;
 /// `127.0.0.2`: another local address (Linux routes all of 127/8 to `lo`).
 pub const OTHER_LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 
-/// Deterministic pseudo-random bytes.
-pub fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+/// Deterministic pseudo-random bytes (the same as the other tests').
+pub use super::data::payload;
 
 fn plain(start: Start) -> Running {
     start(Setup::new(Mode::Plain))
@@ -635,3 +625,70 @@ pub fn long_name_refused(start: Start) {
         "553 File name not allowed."
     );
 }
+
+/// One `#[test]` per case, run one at a time (see [`serial`](super::serial)) against the
+/// server that `$start` (a [`Start`]) starts. Both adapters' `hostile_server.rs` expand it,
+/// so the list of cases and their names is written once.
+// Not every test binary that includes `hostile_common` expands it.
+#[allow(unused_macros)]
+macro_rules! server_tests {
+    ($start:path) => {
+        $crate::hostile_common::server_cases::server_tests! { @each $start;
+            /// FRM-MAXCMD
+            frm_maxcmd_1mib_line_500_then_session_goes_on => long_line_1mib;
+            /// FRM-MAXCMD
+            frm_maxcmd_1mib_without_line_end_then_crlf => long_line_without_end_then_end;
+            /// 10,000 pipelined commands.
+            pipelined_10000_noops_answered_in_order => pipelined_10000_noops;
+            /// ATK-TIMEOUT (slow client before login)
+            atk_timeout_one_byte_per_second_before_login_421 => one_byte_per_second_before_login;
+            /// ATK-TLSINJ-S
+            atk_tlsinj_s_auth_with_pipelined_user_closes => auth_tls_with_pipelined_user;
+            /// S2577-BOUNCE, S2577-LOWPORT
+            s2577_bounce_lowport_port_eprt_refused => port_bounce_refused;
+            /// S2577-PEER
+            s2577_peer_passive_from_other_address_refused => passive_from_other_address;
+            /// S2577-PEER, ATK-STEAL
+            s2577_peer_tls_thief_from_other_address_refused => passive_tls_from_other_address;
+            /// T4217-REUSE, ATK-STEAL
+            t4217_reuse_fresh_data_tls_session_522 => data_tls_not_resumed;
+            /// T4217-REUSE (cleartext data under PROT P)
+            cleartext_data_under_prot_p_522 => cleartext_data_under_prot_p;
+            /// Garbage ClientHello on a data connection.
+            garbage_client_hello_on_data_522 => garbage_client_hello_on_data;
+            /// Garbage ClientHello, implicit control connection.
+            garbage_client_hello_implicit_closed => garbage_client_hello_implicit;
+            /// Garbage ClientHello after 234.
+            garbage_client_hello_explicit_closed => garbage_client_hello_explicit;
+            /// Reset mid-STOR, partial uploads kept.
+            reset_mid_stor_426_partial_kept => reset_mid_stor_keep;
+            /// Reset mid-STOR, partial uploads deleted.
+            reset_mid_stor_426_partial_deleted => reset_mid_stor_delete;
+            /// ATK-TRUNC (server side)
+            atk_trunc_tls_upload_without_close_notify_426 => truncated_tls_stor;
+            /// Reset mid-RETR.
+            reset_mid_retr_426_session_goes_on => reset_mid_retr;
+            /// ATK-TRAVERSAL
+            atk_traversal_path_escapes_refused => path_escapes;
+            /// S2577-BRUTE
+            s2577_brute_delay_cap_421 => brute_force_pass;
+            /// H1123-IDLE, ATK-TIMEOUT (slow client after login)
+            h1123_idle_one_byte_per_second_421_then_close => one_byte_per_second_after_login;
+            /// S2577-PEER (PROT P): a foreign garbage sender is dropped before TLS
+            s2577_peer_garbage_thief_does_not_kill_transfer => passive_garbage_from_other_address;
+            /// ATK-TRAVERSAL (name over NAME_MAX)
+            atk_traversal_long_name_553 => long_name_refused;
+        }
+    };
+    (@each $start:path; $($(#[$meta:meta])* $name:ident => $case:ident;)*) => {$(
+        $(#[$meta])*
+        #[test]
+        fn $name() {
+            let _serial = $crate::hostile_common::serial();
+            $crate::hostile_common::server_cases::$case($start);
+        }
+    )*};
+}
+
+#[allow(unused_imports)]
+pub(crate) use server_tests;

@@ -13,9 +13,18 @@ use ftps_proto_std::support::tls::{ServerTls, ServerTlsOptions};
 use ftps_proto_tokio::server::{
     Authenticator, LocalFs, Server, ServerOptions, ShutdownHandle, Storage, Users,
 };
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+#[path = "../../../ftps-proto-std/tests/external_common/server.rs"]
+pub mod external;
+
+#[path = "../../../ftps-proto-std/tests/common/data.rs"]
+mod data;
+
+// Not every test binary uses all of them.
+#[allow(unused_imports)]
+pub use data::{payload, sha256, sha256_file};
 
 /// How the test server secures its control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +124,50 @@ impl TestServer {
     }
 }
 
+/// A [`TestServer`] on a multi-thread runtime of its own (two workers), driven from blocking
+/// code: the external-tool cases shared with the std adapter.
+pub struct BlockingServer {
+    server: TestServer,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl external::External for BlockingServer {
+    fn start(mode: Mode, require_reuse: bool) -> BlockingServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = runtime.block_on(TestServer::start(mode, require_reuse));
+        BlockingServer { server, runtime }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.server.addr
+    }
+
+    fn cert(&self) -> &Path {
+        &self.server.cert
+    }
+
+    fn root(&self) -> &Path {
+        &self.server.root
+    }
+
+    fn dir(&self) -> &Path {
+        self.server.dir.path()
+    }
+
+    fn run(&self, cmd: Command, limit: Duration) -> Output {
+        self.runtime.block_on(run(cmd, limit))
+    }
+
+    fn stop(self) {
+        self.runtime.block_on(self.server.stop());
+        self.runtime.shutdown_timeout(Duration::from_secs(5));
+    }
+}
+
 /// Runs a command with a hard time limit (killed after it).
 pub async fn run(cmd: Command, limit: Duration) -> Output {
     let mut cmd = tokio::process::Command::from(cmd);
@@ -126,27 +179,6 @@ pub async fn run(cmd: Command, limit: Duration) -> Output {
         Ok(out) => out.expect("run tool"),
         Err(_) => panic!("tool timed out after {limit:?}"),
     }
-}
-
-pub fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
-}
-
-pub fn sha256_file(path: &Path) -> [u8; 32] {
-    sha256(&std::fs::read(path).expect("read file"))
-}
-
-/// Deterministic pseudo-random bytes.
-pub fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 /// A plaintext control connection driven line by line (for exact reply checks).

@@ -17,8 +17,8 @@ use crate::Secret;
 
 use super::checks::CommandStream;
 use super::codec::command;
+use super::driver::{self, Driven};
 use super::reader::{limits, Reader};
-use super::script::{next_step, Step};
 use super::MemoryGuard;
 
 /// Lines a server sends, for the canned steps (the most useful first).
@@ -152,7 +152,6 @@ struct ClientHarness {
     closed_data: HashSet<DataId>,
     /// A `REIN` was sent and no `StopTls` followed yet.
     rein_sent: bool,
-    last_input: Vec<u8>,
     /// Print every step and output (`FTPS_HARNESS_TRACE=1`), to read what a crash input does.
     trace: bool,
 }
@@ -161,22 +160,10 @@ impl ClientHarness {
     fn drain(&mut self) -> usize {
         let mut count = 0;
         let mut violation = false;
-        loop {
-            let output = self.session.poll_output();
-            if let ClientOutput::Timeout(deadline) = output {
-                if self.closed.is_some() {
-                    assert_eq!(deadline, None, "a closed session has a deadline");
-                }
-                break;
-            }
+        while let Some(output) =
+            driver::next_output(&mut self.session, self.closed.is_some(), self.trace)
+        {
             count += 1;
-            if self.trace {
-                match &output {
-                    ClientOutput::Transmit(b) => eprintln!("  <- {:?}", String::from_utf8_lossy(b)),
-                    other => eprintln!("  <- {other:?}"),
-                }
-            }
-            assert!(self.closed.is_none(), "output after Close: {output:?}");
             match output {
                 ClientOutput::Transmit(bytes) => {
                     assert!(self.tls_busy.is_none(), "sent during a TLS change");
@@ -470,57 +457,21 @@ impl ClientHarness {
         self.session.handle_data(self.now, id, event);
         self.drain();
     }
+}
 
-    fn step(&mut self, step: Step<'_>, r: &mut Reader<'_>) {
-        match step {
-            Step::Input(bytes) => self.input(bytes),
-            Step::Canned(i) => self.input(SERVER_LINES[usize::from(i) % SERVER_LINES.len()]),
-            Step::Repeat(n) => {
-                let last = std::mem::take(&mut self.last_input);
-                // At most 128 KiB per step: enough to pass every limit, cheap to run.
-                for _ in 0..n.min(128 * 1024 / last.len().max(1)) {
-                    self.input(&last);
-                }
-                self.last_input = last;
-            }
-            Step::Eof => {
-                self.session.handle_eof(self.now);
-                self.drain();
-                assert!(self.closed.is_some(), "no Close after EOF");
-            }
-            Step::Advance(by) => {
-                self.now += by;
-                self.timeout();
-            }
-            Step::Deadline => {
-                if let Some(t) = self.session.poll_timeout() {
-                    self.now = self.now.max(t);
-                }
-                self.timeout();
-            }
-            Step::Tls(n) => {
-                let event =
-                    [TlsEvent::Established, TlsEvent::Failed, TlsEvent::Stopped][usize::from(n)];
-                let answers = self.tls_busy.take().is_some() && self.closed.is_none();
-                if answers {
-                    match event {
-                        TlsEvent::Established => self.tls_up = true,
-                        TlsEvent::Stopped => self.tls_up = false,
-                        _ => {}
-                    }
-                }
-                self.session.handle_tls(self.now, event);
-                self.drain();
-                if answers && event == TlsEvent::Failed {
-                    assert!(self.closed.is_some(), "no Close after a failed handshake");
-                }
-            }
-            Step::Data { pick, kind, arg } => self.data_event(pick, kind, arg),
-            Step::App { which, sel } => self.app(which, sel, r),
-        }
+impl Driven for ClientHarness {
+    type Session = ClientSession;
+    const CANNED: &'static [&'static [u8]] = SERVER_LINES;
+
+    fn parts(&mut self) -> (&mut ClientSession, &mut Instant) {
+        (&mut self.session, &mut self.now)
     }
 
-    fn input(&mut self, bytes: &[u8]) {
+    fn drain_outputs(&mut self) {
+        self.drain();
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
         let during_tls = self.tls_busy.is_some() && self.closed.is_none();
         self.session.handle_input(self.now, bytes);
         self.drain();
@@ -531,18 +482,26 @@ impl ClientHarness {
                 "cleartext during a TLS change was accepted"
             );
         }
-        if !bytes.is_empty() && bytes.len() <= 4096 {
-            self.last_input.clear();
-            self.last_input.extend_from_slice(bytes);
-        }
     }
 
-    fn timeout(&mut self) {
-        self.session.handle_timeout(self.now);
-        self.drain();
-        if let Some(t) = self.session.poll_timeout() {
-            assert!(t > self.now, "deadline {t:?} not after now {:?}", self.now);
+    fn tls_answers(&mut self, event: TlsEvent) -> bool {
+        let answers = self.tls_busy.take().is_some() && self.closed.is_none();
+        if answers {
+            match event {
+                TlsEvent::Established => self.tls_up = true,
+                TlsEvent::Stopped => self.tls_up = false,
+                _ => {}
+            }
         }
+        answers
+    }
+
+    fn data_step(&mut self, pick: u8, kind: u8, arg: u8) {
+        self.data_event(pick, kind, arg);
+    }
+
+    fn app_step(&mut self, which: u8, sel: u8, r: &mut Reader<'_>) {
+        self.app(which, sel, r);
     }
 }
 
@@ -616,25 +575,10 @@ pub fn client_session(data: &[u8]) {
         data_seen: HashSet::new(),
         closed_data: HashSet::new(),
         rein_sent: false,
-        last_input: Vec::new(),
         trace: super::tracing(),
     };
     h.drain();
-    let mut steps = 0;
-    while let Some(step) = next_step(&mut r) {
-        if h.trace {
-            match step {
-                Step::Input(b) => eprintln!("-> {:?}", String::from_utf8_lossy(b)),
-                other => eprintln!("-> {other:?}"),
-            }
-        }
-        h.step(step, &mut r);
-        memory.check("client session");
-        steps += 1;
-        if steps > 20_000 {
-            break;
-        }
-    }
+    driver::run(&mut h, &mut r, &memory, "client session");
     if h.closed.is_none() {
         h.session.handle_eof(h.now);
         h.drain();

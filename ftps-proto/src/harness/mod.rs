@@ -37,6 +37,7 @@ mod ascii;
 mod checks;
 mod client;
 mod codec;
+mod driver;
 mod listing;
 mod pair;
 mod path;

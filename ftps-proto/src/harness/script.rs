@@ -67,24 +67,14 @@ pub(crate) fn next_step<'a>(r: &mut Reader<'a>) -> Option<Step<'a>> {
             kind: r.u8(),
             arg: r.u8(),
         },
-        0x08 => Step::App {
-            which: 0,
-            sel: r.u8(),
-        },
-        0x0B => Step::App {
-            which: 1,
-            sel: r.u8(),
-        },
-        0x0C => Step::App {
-            which: 2,
-            sel: r.u8(),
-        },
-        0x0F => Step::App {
-            which: 3,
-            sel: r.u8(),
-        },
-        0x11 => Step::App {
-            which: 4,
+        0x08 | 0x0B | 0x0C | 0x0F | 0x11 => Step::App {
+            which: match b {
+                0x08 => 0,
+                0x0B => 1,
+                0x0C => 2,
+                0x0F => 3,
+                _ => 4,
+            },
             sel: r.u8(),
         },
         0x0E => Step::Repeat(usize::from(r.u8()) * 4 + 1),

@@ -17,9 +17,9 @@ use crate::vpath::VirtualPath;
 use crate::ReplyCode;
 
 use super::checks::ReplyStream;
+use super::driver::{self, Driven};
 use super::listing::file_info;
 use super::reader::{limits, Reader};
-use super::script::{next_step, Step};
 use super::MemoryGuard;
 
 /// Lines a client sends, for the canned steps (the most useful first: `12`..`1F` reach them
@@ -190,7 +190,6 @@ struct ServerHarness {
     pending: Vec<(RequestId, Request)>,
     data: Vec<DataTrack>,
     closed_data: HashSet<DataId>,
-    last_input: Vec<u8>,
     /// Print every step and output (`FTPS_HARNESS_TRACE=1`), to read what a crash input does.
     trace: bool,
 }
@@ -217,22 +216,10 @@ impl ServerHarness {
     /// Drains the outputs, checking each; returns how many there were.
     fn drain(&mut self) -> usize {
         let mut count = 0;
-        loop {
-            let output = self.session.poll_output();
-            if let ServerOutput::Timeout(deadline) = output {
-                if self.closed.is_some() {
-                    assert_eq!(deadline, None, "a closed session has a deadline");
-                }
-                break;
-            }
+        while let Some(output) =
+            driver::next_output(&mut self.session, self.closed.is_some(), self.trace)
+        {
             count += 1;
-            if self.trace {
-                match &output {
-                    ServerOutput::Transmit(b) => eprintln!("  <- {:?}", String::from_utf8_lossy(b)),
-                    other => eprintln!("  <- {other:?}"),
-                }
-            }
-            assert!(self.closed.is_none(), "output after Close: {output:?}");
             match output {
                 ServerOutput::Transmit(bytes) => {
                     assert!(
@@ -469,80 +456,21 @@ impl ServerHarness {
             }
         }
     }
+}
 
-    fn step(&mut self, step: Step<'_>, r: &mut Reader<'_>) {
-        match step {
-            Step::Input(bytes) => self.input(bytes),
-            Step::Canned(i) => {
-                let line = CLIENT_LINES[usize::from(i) % CLIENT_LINES.len()];
-                self.input(line);
-            }
-            Step::Repeat(n) => {
-                let last = std::mem::take(&mut self.last_input);
-                // At most 128 KiB per step: enough to pass every limit, cheap to run.
-                for _ in 0..n.min(128 * 1024 / last.len().max(1)) {
-                    self.input(&last);
-                }
-                self.last_input = last;
-            }
-            Step::Eof => {
-                self.session.handle_eof(self.now);
-                self.drain();
-                assert!(self.closed.is_some(), "no Close after EOF");
-            }
-            Step::Advance(by) => {
-                self.now += by;
-                self.timeout();
-            }
-            Step::Deadline => {
-                if let Some(t) = self.session.poll_timeout() {
-                    self.now = self.now.max(t);
-                }
-                self.timeout();
-            }
-            Step::Tls(n) => {
-                let event =
-                    [TlsEvent::Established, TlsEvent::Failed, TlsEvent::Stopped][usize::from(n)];
-                let answers = matches!(
-                    (self.tls_busy, event),
-                    (Some(_), TlsEvent::Failed)
-                        | (Some(true), TlsEvent::Established)
-                        | (Some(false), TlsEvent::Stopped)
-                );
-                if answers {
-                    self.tls_busy = None;
-                }
-                self.session.handle_tls(self.now, event);
-                self.drain();
-                if answers && event == TlsEvent::Failed {
-                    assert!(self.closed.is_some(), "no Close after a failed handshake");
-                }
-            }
-            Step::Data { pick, kind, arg } => {
-                self.data_event(pick, kind, arg);
-                self.drain();
-            }
-            Step::App { which, sel } => {
-                match which {
-                    0 | 3 => self.respond(sel, true, r),
-                    1 => self.respond(sel, false, r),
-                    2 => self.session.shutdown(self.now),
-                    _ => {
-                        if let Some(i) = self.pending.len().checked_sub(1) {
-                            let (id, request) = self.pending[i].clone();
-                            let response = fitting_response(&request, sel, r);
-                            if self.session.respond(self.now, id, response).is_ok() {
-                                self.pending.remove(i);
-                            }
-                        }
-                    }
-                }
-                self.drain();
-            }
-        }
+impl Driven for ServerHarness {
+    type Session = ServerSession;
+    const CANNED: &'static [&'static [u8]] = CLIENT_LINES;
+
+    fn parts(&mut self) -> (&mut ServerSession, &mut Instant) {
+        (&mut self.session, &mut self.now)
     }
 
-    fn input(&mut self, bytes: &[u8]) {
+    fn drain_outputs(&mut self) {
+        self.drain();
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
         let during_handshake = self.tls_busy == Some(true) && self.closed.is_none();
         self.session.handle_input(self.now, bytes);
         let before = self.closed.clone();
@@ -552,19 +480,42 @@ impl ServerHarness {
             assert_eq!(before, None);
             assert_eq!(self.closed, Some(CloseReason::TlsInjection));
         }
-        if !bytes.is_empty() && bytes.len() <= 4096 {
-            self.last_input.clear();
-            self.last_input.extend_from_slice(bytes);
-        }
     }
 
-    fn timeout(&mut self) {
-        self.session.handle_timeout(self.now);
-        self.drain();
-        // A deadline that has passed is handled: the adapter never spins.
-        if let Some(t) = self.session.poll_timeout() {
-            assert!(t > self.now, "deadline {t:?} not after now {:?}", self.now);
+    fn tls_answers(&mut self, event: TlsEvent) -> bool {
+        let answers = matches!(
+            (self.tls_busy, event),
+            (Some(_), TlsEvent::Failed)
+                | (Some(true), TlsEvent::Established)
+                | (Some(false), TlsEvent::Stopped)
+        );
+        if answers {
+            self.tls_busy = None;
         }
+        answers
+    }
+
+    fn data_step(&mut self, pick: u8, kind: u8, arg: u8) {
+        self.data_event(pick, kind, arg);
+        self.drain();
+    }
+
+    fn app_step(&mut self, which: u8, sel: u8, r: &mut Reader<'_>) {
+        match which {
+            0 | 3 => self.respond(sel, true, r),
+            1 => self.respond(sel, false, r),
+            2 => self.session.shutdown(self.now),
+            _ => {
+                if let Some(i) = self.pending.len().checked_sub(1) {
+                    let (id, request) = self.pending[i].clone();
+                    let response = fitting_response(&request, sel, r);
+                    if self.session.respond(self.now, id, response).is_ok() {
+                        self.pending.remove(i);
+                    }
+                }
+            }
+        }
+        self.drain();
     }
 }
 
@@ -746,7 +697,6 @@ pub fn server_session(data: &[u8]) {
         pending: Vec::new(),
         data: Vec::new(),
         closed_data: HashSet::new(),
-        last_input: Vec::new(),
         trace: super::tracing(),
     };
     h.drain();
@@ -757,21 +707,7 @@ pub fn server_session(data: &[u8]) {
             "implicit FTPS does not start with StartTls"
         );
     }
-    let mut steps = 0;
-    while let Some(step) = next_step(&mut r) {
-        if h.trace {
-            match step {
-                Step::Input(b) => eprintln!("-> {:?}", String::from_utf8_lossy(b)),
-                other => eprintln!("-> {other:?}"),
-            }
-        }
-        h.step(step, &mut r);
-        memory.check("server session");
-        steps += 1;
-        if steps > 20_000 {
-            break;
-        }
-    }
+    driver::run(&mut h, &mut r, &memory, "server session");
     if h.closed.is_none() {
         h.session.handle_eof(h.now);
         h.drain();
