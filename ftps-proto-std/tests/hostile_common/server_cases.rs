@@ -255,6 +255,43 @@ pub fn data_tls_not_resumed(start: Start) {
     assert_eq!(c.reply(), "226 Transfer complete.\r\n");
 }
 
+/// ATK-STEAL, T4217-REUSE: a data connection that resumes **another** control session of the
+/// same server (the client of session B offers B's tickets on session A's data port) is not a
+/// resumption of A: `522`, nothing sent. The server seals each session's number in its tickets,
+/// so B's ticket does not open in A's session; A's own tickets still do.
+pub fn data_tls_resumes_other_session(start: Start) {
+    let server = start(Setup::new(Mode::Explicit));
+    std::fs::write(server.root.join("f.txt"), b"hello\n").expect("write");
+    let (tls_a, tls_b) = (client_tls(), client_tls());
+    let mut a = Ctl::open_explicit_prot_p(server.addr, &tls_a);
+    let mut b = Ctl::open_explicit_prot_p(server.addr, &tls_b);
+    assert_eq!(a.code("TYPE I"), "200 Type set to I.");
+    assert_eq!(b.code("NOOP"), "200 NOOP ok.");
+    let tcp = a.epsv_connect(None);
+    a.send("RETR f.txt");
+    assert_eq!(a.reply(), "150 Opening data connection.\r\n");
+    let handshake = tls_connect(tls_b.config(), tcp);
+    assert_eq!(
+        a.reply(),
+        "522 Data connection must resume the control connection's TLS session.\r\n"
+    );
+    if let Ok(mut s) = handshake {
+        assert!(!resumed(&s), "B's session resumed on A's data connection");
+        let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(5));
+        assert!(closed);
+        assert_eq!(bytes, b"");
+    }
+    let tcp = a.epsv_connect(None);
+    a.send("RETR f.txt");
+    assert_eq!(a.reply(), "150 Opening data connection.\r\n");
+    let mut s = tls_connect(tls_a.config(), tcp).expect("data TLS");
+    assert!(resumed(&s));
+    let mut got = Vec::new();
+    s.read_to_end(&mut got).expect("read");
+    assert_eq!(got, b"hello\n");
+    assert_eq!(a.reply(), "226 Transfer complete.\r\n");
+}
+
 /// A cleartext data connection under `PROT P` (the client writes its upload in the clear):
 /// `522`, and none of the cleartext bytes are stored.
 pub fn cleartext_data_under_prot_p(start: Start) {
@@ -652,6 +689,8 @@ macro_rules! server_tests {
             s2577_peer_tls_thief_from_other_address_refused => passive_tls_from_other_address;
             /// T4217-REUSE, ATK-STEAL
             t4217_reuse_fresh_data_tls_session_522 => data_tls_not_resumed;
+            /// ATK-STEAL (another control session's TLS session)
+            atk_steal_other_sessions_tls_session_522 => data_tls_resumes_other_session;
             /// T4217-REUSE (cleartext data under PROT P)
             cleartext_data_under_prot_p_522 => cleartext_data_under_prot_p;
             /// Garbage ClientHello on a data connection.
