@@ -184,6 +184,34 @@ fn pipelined(rounds: usize) -> Vec<u8> {
     ROUND.repeat(rounds)
 }
 
+/// Heap allocations per command of each kind in [`ROUND`], in steady state: after a warm-up,
+/// `rounds` rounds are sent one command at a time and each command's allocations (handling,
+/// requests, answers, data events, draining) are added to its line of the round.
+fn allocations_per_kind(rounds: usize) -> Vec<(&'static [u8], f64)> {
+    let lines: Vec<&'static [u8]> = ROUND
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), ROUND_COMMANDS, "ROUND_COMMANDS matches ROUND");
+    let now = Instant::now();
+    let (mut session, mut player) = logged_in(now);
+    let mut counts = vec![0u64; lines.len()];
+    for round in 0..50 + rounds {
+        for (line, count) in lines.iter().zip(counts.iter_mut()) {
+            let a0 = allocations();
+            run(&mut session, &mut player, now, line);
+            if round >= 50 {
+                *count += allocations() - a0;
+            }
+        }
+    }
+    lines
+        .iter()
+        .zip(counts)
+        .map(|(line, count)| (line.trim_ascii_end(), count as f64 / rounds as f64))
+        .collect()
+}
+
 fn summary() {
     check_round();
     const ROUNDS_PER_INPUT: usize = 20;
@@ -195,8 +223,10 @@ fn summary() {
     for _ in 0..50 {
         run(&mut session, &mut player, now, &input);
     }
-    let mut rates = Vec::new();
-    let mut allocs = Vec::new();
+    // Sized up front: the pushes happen inside the counted window.
+    let mut rates = Vec::with_capacity(9);
+    let mut allocs = Vec::with_capacity(9);
+    let mut total_allocs = 0;
     for _ in 0..9 {
         let a0 = allocations();
         let start = Instant::now();
@@ -208,7 +238,9 @@ fn summary() {
         let secs = start.elapsed().as_secs_f64();
         let commands = inputs as f64 * commands_per_input as f64;
         rates.push(commands / secs);
-        allocs.push((allocations() - a0) as f64 / commands);
+        let n = allocations() - a0;
+        total_allocs += n;
+        allocs.push(n as f64 / commands);
     }
     black_box(player.wire);
     rates.sort_by(f64::total_cmp);
@@ -225,6 +257,20 @@ fn summary() {
         median(&rates) / 1e6,
         1e9 / median(&rates),
         median(&allocs)
+    );
+    let per_kind = allocations_per_kind(1000);
+    println!();
+    println!("| command (one at a time, steady state) | allocs/command |");
+    println!("| --- | ---: |");
+    for (line, n) in &per_kind {
+        println!("| `{}` | {n:.3} |", String::from_utf8_lossy(line));
+    }
+    // Issue 7's goal, checked whenever the bench runs.
+    let per_kind_total: f64 = per_kind.iter().map(|(_, n)| n).sum();
+    assert!(
+        total_allocs == 0 && per_kind_total == 0.0,
+        "server core goal missed: {total_allocs} heap allocations in the pipelined runs, \
+         {per_kind_total:.3} per round one command at a time (goal: 0 in steady state)"
     );
 }
 

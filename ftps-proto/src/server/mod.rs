@@ -305,11 +305,10 @@ impl ServerSession {
         if self.out.is_empty() {
             // The deadline is only needed once the queue is drained.
             let deadline = self.poll_timeout();
-            let _ = self.out.pop(); // reclaims the transmitted bytes
+            self.out.reclaim();
             return ServerOutput::Timeout(deadline);
         }
-        // `None` cannot happen: the queue is not empty.
-        self.out.pop().unwrap_or(ServerOutput::Timeout(None))
+        self.out.pop()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.

@@ -82,15 +82,35 @@ pub enum ServerEvent {
     },
 }
 
-/// A queued output item; `Transmit` counts bytes of the shared output buffer.
+/// An output to queue ([`OutQueue::push`]).
 #[derive(Debug)]
 pub(crate) enum Item {
-    Transmit(usize),
     StartTls,
     StopTls,
     Data(DataAction),
     Event(ServerEvent),
     Close(CloseReason),
+}
+
+/// A queued output as stored: small, so queueing and handing out outputs copies little (a
+/// [`ServerEvent`] holds a whole [`Request`], up to two paths of 96 bytes). Events that come with
+/// most commands are stored inline; the others wait in [`OutQueue::events`], in order.
+#[derive(Debug)]
+enum Slot {
+    /// Counts bytes of the shared output buffer.
+    Transmit(usize),
+    StartTls,
+    StopTls,
+    Data(DataAction),
+    Close(CloseReason),
+    /// [`ServerEvent::CommandReceived`].
+    CommandReceived(Verb),
+    /// [`ServerEvent::TransferFinished`].
+    TransferFinished(DataId, u64),
+    /// [`ServerEvent::TransferFailed`].
+    TransferFailed(DataId, ReplyCode),
+    /// The next event of [`OutQueue::events`].
+    Event,
 }
 
 /// The ordered output queue: one reusable byte buffer for everything transmitted and a queue
@@ -100,7 +120,9 @@ pub(crate) struct OutQueue {
     /// Bytes to transmit; `bytes[..sent]` was handed out already.
     bytes: Vec<u8>,
     sent: usize,
-    items: VecDeque<Item>,
+    items: VecDeque<Slot>,
+    /// The events of the queued [`Slot::Event`]s, in order.
+    events: VecDeque<ServerEvent>,
     /// A `Close` was queued: nothing is queued after it.
     closed: bool,
 }
@@ -163,10 +185,10 @@ impl OutQueue {
         if n == 0 {
             return;
         }
-        if let Some(Item::Transmit(len)) = self.items.back_mut() {
+        if let Some(Slot::Transmit(len)) = self.items.back_mut() {
             *len += n;
         } else {
-            self.items.push_back(Item::Transmit(n));
+            self.items.push_back(Slot::Transmit(n));
         }
     }
 
@@ -175,10 +197,27 @@ impl OutQueue {
         if self.closed {
             return;
         }
-        if matches!(item, Item::Close(_)) {
-            self.closed = true;
-        }
-        self.items.push_back(item);
+        let slot = match item {
+            Item::StartTls => Slot::StartTls,
+            Item::StopTls => Slot::StopTls,
+            Item::Data(action) => Slot::Data(action),
+            Item::Close(reason) => {
+                self.closed = true;
+                Slot::Close(reason)
+            }
+            Item::Event(ServerEvent::CommandReceived { verb }) => Slot::CommandReceived(verb),
+            Item::Event(ServerEvent::TransferFinished { data, bytes }) => {
+                Slot::TransferFinished(data, bytes)
+            }
+            Item::Event(ServerEvent::TransferFailed { data, code }) => {
+                Slot::TransferFailed(data, code)
+            }
+            Item::Event(event) => {
+                self.events.push_back(event);
+                Slot::Event
+            }
+        };
+        self.items.push_back(slot);
     }
 
     /// A `Close` is queued.
@@ -191,20 +230,28 @@ impl OutQueue {
         self.items.is_empty()
     }
 
-    /// The next output; `None` when the queue is empty.
+    /// Clears the output buffer once the queue is empty (which costs nothing), so it does
+    /// not grow.
+    pub(crate) fn reclaim(&mut self) {
+        if self.items.is_empty() {
+            // Every queued byte belongs to a `Transmit` item, so all were handed out.
+            self.bytes.clear();
+            self.sent = 0;
+        }
+    }
+
+    /// The next output; `Timeout(None)` when the queue is empty (then the buffer is reclaimed).
     ///
     /// Bytes handed out stay in the buffer until the queue is empty (then it is cleared, which
     /// costs nothing) or until they are at least half of it (then the rest moves down once):
     /// each byte is moved at most a bounded number of times, however many replies are queued.
-    pub(crate) fn pop(&mut self) -> Option<ServerOutput<'_>> {
-        let Some(item) = self.items.pop_front() else {
-            // Every queued byte belongs to a `Transmit` item, so all were handed out.
-            self.bytes.clear();
-            self.sent = 0;
-            return None;
+    pub(crate) fn pop(&mut self) -> ServerOutput<'_> {
+        let Some(slot) = self.items.pop_front() else {
+            self.reclaim();
+            return ServerOutput::Timeout(None);
         };
-        Some(match item {
-            Item::Transmit(n) => {
+        match slot {
+            Slot::Transmit(n) => {
                 if self.sent > 0 && self.sent >= self.bytes.len() / 2 {
                     self.bytes.drain(..self.sent);
                     self.sent = 0;
@@ -215,14 +262,27 @@ impl OutQueue {
                 // cannot fire: start <= end <= len.
                 ServerOutput::Transmit(&self.bytes[start..end])
             }
-            Item::StartTls => ServerOutput::StartTls {
+            Slot::StartTls => ServerOutput::StartTls {
                 role: TlsRole::Server,
             },
-            Item::StopTls => ServerOutput::StopTls,
-            Item::Data(a) => ServerOutput::Data(a),
-            Item::Event(e) => ServerOutput::Event(e),
-            Item::Close(r) => ServerOutput::Close(r),
-        })
+            Slot::StopTls => ServerOutput::StopTls,
+            Slot::Data(a) => ServerOutput::Data(a),
+            Slot::Close(r) => ServerOutput::Close(r),
+            Slot::CommandReceived(verb) => {
+                ServerOutput::Event(ServerEvent::CommandReceived { verb })
+            }
+            Slot::TransferFinished(data, bytes) => {
+                ServerOutput::Event(ServerEvent::TransferFinished { data, bytes })
+            }
+            Slot::TransferFailed(data, code) => {
+                ServerOutput::Event(ServerEvent::TransferFailed { data, code })
+            }
+            Slot::Event => match self.events.pop_front() {
+                Some(event) => ServerOutput::Event(event),
+                // cannot happen: each `Slot::Event` has its event, queued with it.
+                None => ServerOutput::Timeout(None),
+            },
+        }
     }
 }
 
@@ -246,31 +306,87 @@ mod tests {
         q.push(Item::Data(DataAction::Start { id: DataId(1) }));
         q.reply(ReplyCode::C226, b"two");
         q.reply(ReplyCode::C250, b"three");
-        assert_eq!(q.pop(), Some(ServerOutput::Transmit(b"200 one\r\n")));
+        assert_eq!(q.pop(), ServerOutput::Transmit(b"200 one\r\n"));
         assert_eq!(
             q.pop(),
-            Some(ServerOutput::Data(DataAction::Start { id: DataId(1) }))
+            ServerOutput::Data(DataAction::Start { id: DataId(1) })
         );
         // Queued between two pops: joins the pending transmit.
         q.reply(ReplyCode::C257, b"four");
         assert_eq!(
             q.pop(),
-            Some(ServerOutput::Transmit(
-                b"226 two\r\n250 three\r\n257 four\r\n"
-            ))
+            ServerOutput::Transmit(b"226 two\r\n250 three\r\n257 four\r\n")
         );
         assert!(q.is_empty());
-        assert_eq!(q.pop(), None);
+        assert_eq!(q.pop(), ServerOutput::Timeout(None));
         assert!(q.bytes.is_empty() && q.sent == 0);
         // Many rounds of queue-then-drain keep the buffer small.
         for _ in 0..1000 {
             q.reply(ReplyCode::C200, b"ok");
             q.push(Item::Data(DataAction::Start { id: DataId(2) }));
-            assert_eq!(q.pop(), Some(ServerOutput::Transmit(b"200 ok\r\n")));
+            assert_eq!(q.pop(), ServerOutput::Transmit(b"200 ok\r\n"));
             q.reply(ReplyCode::C226, b"done");
             let _ = q.pop();
-            assert_eq!(q.pop(), Some(ServerOutput::Transmit(b"226 done\r\n")));
+            assert_eq!(q.pop(), ServerOutput::Transmit(b"226 done\r\n"));
             assert!(q.bytes.len() <= 2 * b"226 done\r\n200 ok\r\n".len());
         }
+    }
+
+    /// Events stored inline and events stored aside come out in the order they were queued,
+    /// between the replies around them (REP-ORDER).
+    #[test]
+    fn queue_keeps_events_in_order() {
+        use crate::codec::Verb;
+        use crate::server::{Request, RequestId};
+        let mut q = OutQueue::default();
+        let request = |n: u64| ServerEvent::Request {
+            id: RequestId(n),
+            request: Request::Delete {
+                path: crate::vpath::VirtualPath::root(),
+            },
+        };
+        q.push(Item::Event(ServerEvent::CommandReceived {
+            verb: Verb::Noop,
+        }));
+        q.push(Item::Event(request(1)));
+        q.reply(ReplyCode::C200, b"one");
+        q.push(Item::Event(ServerEvent::LoggedIn {
+            user: b"u".to_vec(),
+        }));
+        q.push(Item::Event(ServerEvent::TransferFinished {
+            data: DataId(3),
+            bytes: 7,
+        }));
+        q.push(Item::Event(request(2)));
+        q.push(Item::Event(ServerEvent::TransferFailed {
+            data: DataId(4),
+            code: ReplyCode::C426,
+        }));
+        q.push(Item::Close(CloseReason::Quit));
+        q.push(Item::Event(request(3)));
+        let want = [
+            ServerOutput::Event(ServerEvent::CommandReceived { verb: Verb::Noop }),
+            ServerOutput::Event(request(1)),
+            ServerOutput::Transmit(b"200 one\r\n"),
+            ServerOutput::Event(ServerEvent::LoggedIn {
+                user: b"u".to_vec(),
+            }),
+            ServerOutput::Event(ServerEvent::TransferFinished {
+                data: DataId(3),
+                bytes: 7,
+            }),
+            ServerOutput::Event(request(2)),
+            ServerOutput::Event(ServerEvent::TransferFailed {
+                data: DataId(4),
+                code: ReplyCode::C426,
+            }),
+            ServerOutput::Close(CloseReason::Quit),
+        ];
+        for output in want {
+            assert_eq!(q.pop(), output);
+        }
+        // Nothing is queued after `Close`.
+        assert_eq!(q.pop(), ServerOutput::Timeout(None));
+        assert!(q.events.is_empty());
     }
 }
