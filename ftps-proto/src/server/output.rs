@@ -113,6 +113,11 @@ enum Slot {
     Event,
 }
 
+/// Output bytes kept allocated between bursts.
+const KEEP_BYTES: usize = 16 * 1024;
+/// Queue entries kept allocated between bursts.
+const KEEP_ITEMS: usize = 64;
+
 /// The ordered output queue: one reusable byte buffer for everything transmitted and a queue
 /// of items that reuses its capacity (no allocation per command in steady state).
 #[derive(Debug, Default)]
@@ -231,12 +236,23 @@ impl OutQueue {
     }
 
     /// Clears the output buffer once the queue is empty (which costs nothing), so it does
-    /// not grow.
+    /// not grow; after a burst (a peer that pipelined thousands of commands in one read) the
+    /// buffers give back what they hold past a steady-state size, so a session keeps no
+    /// memory for a burst that is over. Below those sizes nothing is freed or allocated.
     pub(crate) fn reclaim(&mut self) {
         if self.items.is_empty() {
             // Every queued byte belongs to a `Transmit` item, so all were handed out.
             self.bytes.clear();
             self.sent = 0;
+            if self.bytes.capacity() > KEEP_BYTES {
+                self.bytes.shrink_to(KEEP_BYTES);
+            }
+            if self.items.capacity() > KEEP_ITEMS {
+                self.items.shrink_to(KEEP_ITEMS);
+            }
+            if self.events.is_empty() && self.events.capacity() > KEEP_ITEMS {
+                self.events.shrink_to(KEEP_ITEMS);
+            }
         }
     }
 
@@ -330,6 +346,34 @@ mod tests {
             assert_eq!(q.pop(), ServerOutput::Transmit(b"226 done\r\n"));
             assert!(q.bytes.len() <= 2 * b"226 done\r\n200 ok\r\n".len());
         }
+    }
+
+    /// FRM-MAXCMD (memory): a burst of 20,000 replies and events queued before one drain
+    /// grows the buffers; once drained they shrink back to their steady-state size, so a
+    /// session keeps nothing for a burst that is over (found by the `server_session` fuzz
+    /// target's memory bound).
+    #[test]
+    fn queue_gives_back_memory_after_a_burst() {
+        use crate::codec::Verb;
+        let mut q = OutQueue::default();
+        for _ in 0..20_000 {
+            q.push(Item::Event(ServerEvent::CommandReceived { verb: Verb::Ccc }));
+            q.reply(ReplyCode::C502, b"Command not implemented.");
+        }
+        assert!(q.items.capacity() >= 40_000 && q.bytes.capacity() > 600_000);
+        let mut outputs = 0;
+        while q.pop() != ServerOutput::Timeout(None) {
+            outputs += 1;
+        }
+        assert_eq!(outputs, 40_000);
+        assert!(q.items.capacity() <= KEEP_ITEMS, "{}", q.items.capacity());
+        assert!(q.bytes.capacity() <= KEEP_BYTES, "{}", q.bytes.capacity());
+        // Steady state below those sizes: nothing is given back (no allocation per round).
+        q.reply(ReplyCode::C200, b"ok");
+        let cap = q.bytes.capacity();
+        let _ = q.pop();
+        assert_eq!(q.pop(), ServerOutput::Timeout(None));
+        assert_eq!(q.bytes.capacity(), cap);
     }
 
     /// Events stored inline and events stored aside come out in the order they were queued,
