@@ -357,7 +357,9 @@ mod tests {
         use crate::codec::Verb;
         let mut q = OutQueue::default();
         for _ in 0..20_000 {
-            q.push(Item::Event(ServerEvent::CommandReceived { verb: Verb::Ccc }));
+            q.push(Item::Event(ServerEvent::CommandReceived {
+                verb: Verb::Ccc,
+            }));
             q.reply(ReplyCode::C502, b"Command not implemented.");
         }
         assert!(q.items.capacity() >= 40_000 && q.bytes.capacity() > 600_000);
