@@ -35,8 +35,15 @@ use crate::support::tls::DataDirection;
 #[cfg(doc)]
 use crate::support::tls::SessionTls;
 
-/// Longest pause between two polls of a listener that has no connection yet.
-const ACCEPT_POLL_MAX: Duration = Duration::from_millis(20);
+/// Longest pause between two polls of a listener that has no connection yet (a listener lives
+/// only from `PASV`/`EPSV` to the client's connect, so polling it often costs little, and
+/// each poll's pause adds to every passive transfer's latency).
+const ACCEPT_POLL_MAX: Duration = Duration::from_millis(2);
+
+/// How long one control read waits, in the client's and the server's loop, while a data
+/// thread may report an event (a transfer's end is seen at most this late). Only while data
+/// connections are busy; idle sessions wait much longer.
+pub(crate) const BUSY_POLL: Duration = Duration::from_millis(1);
 
 /// How the driver stops one data thread: a flag for the accept loop, and a clone of the
 /// current socket to shut down.

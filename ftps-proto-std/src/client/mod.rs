@@ -45,7 +45,7 @@ use ftps_proto::Secret;
 use rustls::pki_types::ServerName;
 use tracing::debug;
 
-use crate::conn::DataTasks;
+use crate::conn::{DataTasks, BUSY_POLL};
 use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{connect_tls, is_timeout, stop_tls, FtpStream};
 use crate::support::client_book::{self as book, ClientBook};
@@ -57,9 +57,6 @@ use crate::support::transfer::{confirmed_bytes, ClientDataEnd};
 pub use crate::support::client_error::Error;
 pub use crate::support::connect::ConnectOptions;
 pub use crate::support::remote::{lines, RemoteEntry};
-
-/// How long one control read waits while a data thread may report an event.
-const BUSY_POLL: Duration = Duration::from_millis(5);
 
 /// How long one control read waits otherwise (the loop then checks the deadline again).
 const IDLE_POLL: Duration = Duration::from_secs(1);

@@ -14,7 +14,7 @@ use ftps_proto::session::{DataAction, DataEvent, DataId, TlsEvent};
 use tracing::{debug, info, warn};
 
 use super::{Authenticator, Shared, Storage};
-use crate::conn::{DataTasks, Progress};
+use crate::conn::{DataTasks, Progress, BUSY_POLL};
 use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{accept_tls, is_timeout, stop_tls, FtpStream};
 use crate::support::answer::{self, Answer, Answerer, Call, Next, Outcome};
@@ -24,9 +24,6 @@ use crate::support::transfer::server_data_event;
 
 /// Control-connection read buffer size.
 const CONTROL_BUFFER: usize = 4 * 1024;
-
-/// How long one control read waits while a data thread may report an event.
-const BUSY_POLL: Duration = Duration::from_millis(5);
 
 /// How long one control read waits otherwise (then the shutdown flag is checked again).
 const IDLE_POLL: Duration = Duration::from_millis(100);
