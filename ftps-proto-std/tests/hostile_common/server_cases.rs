@@ -228,31 +228,9 @@ pub fn data_tls_not_resumed(start: Start) {
     let mut c = Ctl::open_explicit_prot_p(server.addr, &tls);
     assert_eq!(c.code("TYPE I"), "200 Type set to I.");
     // A fresh config: nothing to resume.
-    let tcp = c.epsv_connect(None);
-    c.send("RETR f.txt");
-    assert_eq!(c.reply(), "150 Opening data connection.\r\n");
-    let fresh = client_tls();
-    let handshake = tls_connect(fresh.config(), tcp);
-    assert_eq!(
-        c.reply(),
-        "522 Data connection must resume the control connection's TLS session.\r\n"
-    );
-    if let Ok(mut s) = handshake {
-        assert!(!resumed(&s));
-        let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(5));
-        assert!(closed);
-        assert_eq!(bytes, b"");
-    }
+    retr_refused_with(&mut c, &client_tls());
     // The control session's config resumes and is accepted.
-    let tcp = c.epsv_connect(None);
-    c.send("RETR f.txt");
-    assert_eq!(c.reply(), "150 Opening data connection.\r\n");
-    let mut s = tls_connect(tls.config(), tcp).expect("data TLS");
-    assert!(resumed(&s));
-    let mut got = Vec::new();
-    s.read_to_end(&mut got).expect("read");
-    assert_eq!(got, b"hello\n");
-    assert_eq!(c.reply(), "226 Transfer complete.\r\n");
+    retr_resumed_with(&mut c, &tls);
 }
 
 /// ATK-STEAL, T4217-REUSE: a data connection that resumes **another** control session of the
@@ -267,29 +245,40 @@ pub fn data_tls_resumes_other_session(start: Start) {
     let mut b = Ctl::open_explicit_prot_p(server.addr, &tls_b);
     assert_eq!(a.code("TYPE I"), "200 Type set to I.");
     assert_eq!(b.code("NOOP"), "200 NOOP ok.");
-    let tcp = a.epsv_connect(None);
-    a.send("RETR f.txt");
-    assert_eq!(a.reply(), "150 Opening data connection.\r\n");
-    let handshake = tls_connect(tls_b.config(), tcp);
+    retr_refused_with(&mut a, &tls_b);
+    retr_resumed_with(&mut a, &tls_a);
+}
+
+/// `RETR f.txt` whose data TLS handshake uses `tls` and resumes nothing of this session:
+/// `522`, and not a byte on the data connection.
+fn retr_refused_with(c: &mut Ctl, tls: &ClientTls) {
+    let tcp = c.epsv_connect(None);
+    c.send("RETR f.txt");
+    assert_eq!(c.reply(), "150 Opening data connection.\r\n");
+    let handshake = tls_connect(tls.config(), tcp);
     assert_eq!(
-        a.reply(),
+        c.reply(),
         "522 Data connection must resume the control connection's TLS session.\r\n"
     );
     if let Ok(mut s) = handshake {
-        assert!(!resumed(&s), "B's session resumed on A's data connection");
+        assert!(!resumed(&s), "another session's TLS session was resumed");
         let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(5));
         assert!(closed);
         assert_eq!(bytes, b"");
     }
-    let tcp = a.epsv_connect(None);
-    a.send("RETR f.txt");
-    assert_eq!(a.reply(), "150 Opening data connection.\r\n");
-    let mut s = tls_connect(tls_a.config(), tcp).expect("data TLS");
+}
+
+/// `RETR f.txt` with the control session's own `tls`: resumed, `hello\n`, `226`.
+fn retr_resumed_with(c: &mut Ctl, tls: &ClientTls) {
+    let tcp = c.epsv_connect(None);
+    c.send("RETR f.txt");
+    assert_eq!(c.reply(), "150 Opening data connection.\r\n");
+    let mut s = tls_connect(tls.config(), tcp).expect("data TLS");
     assert!(resumed(&s));
     let mut got = Vec::new();
     s.read_to_end(&mut got).expect("read");
     assert_eq!(got, b"hello\n");
-    assert_eq!(a.reply(), "226 Transfer complete.\r\n");
+    assert_eq!(c.reply(), "226 Transfer complete.\r\n");
 }
 
 /// A cleartext data connection under `PROT P` (the client writes its upload in the clear):
