@@ -931,6 +931,7 @@ fn c959_stou_file() {
     assert_eq!(parse_stou_file(b"FILE:   "), None);
 }
 
+/// DAT-110: `110 MARK yyyy = mmmm` gives (user marker, server marker).
 #[test]
 fn c959_restart_marker_110() {
     assert_eq!(parse_110_mark(b"MARK 100 = 200"), Ok((100, 200)));

@@ -339,6 +339,54 @@ fn h7151_host_order_and_reply() {
     );
 }
 
+/// H7151-FEAT: a server with HOST lists it in FEAT and still serves a legacy client that
+/// logs in without HOST (`331`, then `230`).
+#[test]
+fn h7151_feat_lists_host_and_user_without_host_works() {
+    let mut c = ServerConfig::default();
+    c.features.host = true;
+    let mut d = Driver::new(c);
+    d.take();
+    assert!(d.cmd("FEAT\r\n").contains("\r\n HOST\r\n"));
+    assert_eq!(d.cmd("USER anna\r\n"), "331 Password required.\r\n");
+    d.send(b"PASS secret\r\n");
+    let (id, req) = d.request();
+    assert!(matches!(req, Request::Authenticate { .. }));
+    d.reply_to(id, Response::LoggedIn);
+    assert_eq!(d.take(), "230 User logged in, proceed.\r\n");
+}
+
+/// X3659-GLOB: SIZE, MDTM and MLST take their path literally: `*` and `?` reach the
+/// application as names, never expanded; a missing one is `550`.
+#[test]
+fn x3659_glob_paths_are_literal() {
+    let mut d = Driver::logged_in();
+    d.send(b"MDTM *\r\n");
+    let (id, req) = d.request();
+    match req {
+        Request::ModifiedTime { path } => assert_eq!(path.as_bytes(), b"/*"),
+        other => panic!("{other:?}"),
+    }
+    d.reply_to(id, Response::Error(StorageError::NotFound));
+    assert_eq!(d.take(), "550 No such file or directory.\r\n");
+    d.send(b"SIZE a?b*.txt\r\n");
+    let (id, req) = d.request();
+    match req {
+        Request::Size { path, .. } => assert_eq!(path.as_bytes(), b"/a?b*.txt"),
+        other => panic!("{other:?}"),
+    }
+    d.reply_to(id, Response::Size(3));
+    assert_eq!(d.take(), "213 3\r\n");
+    d.send(b"MLST [ab]*\r\n");
+    let (id, req) = d.request();
+    match req {
+        Request::Stat { path, .. } => assert_eq!(path.as_bytes(), b"/[ab]*"),
+        other => panic!("{other:?}"),
+    }
+    d.reply_to(id, Response::Error(StorageError::NotFound));
+    assert_eq!(d.take(), "550 No such file or directory.\r\n");
+}
+
 #[test]
 fn sm959_pipe_answers_in_order() {
     let mut d = Driver::logged_in();
