@@ -234,6 +234,30 @@ fn login_timeout_421() {
     assert_eq!(d.closed, Some(CloseReason::Timeout));
 }
 
+/// C959-USER with the login timer: a user logged in for longer than the login timeout who
+/// sends USER again gets a whole new login timeout (found by the `server_session` fuzz
+/// target: the old start left a deadline in the past, and the next tick closed the session).
+/// USER repeated before any login does not extend the first one.
+#[test]
+fn relogin_gets_a_fresh_login_timeout() {
+    let mut d = Driver::logged_in();
+    for _ in 0..3 {
+        d.advance(Duration::from_secs(100));
+        assert_eq!(d.cmd("NOOP\r\n"), "200 NOOP ok.\r\n");
+    }
+    assert_eq!(d.cmd("USER b\r\n"), "331 Password required.\r\n");
+    let deadline = d.session.poll_timeout().expect("login timer");
+    assert!(deadline > d.now, "login deadline in the past");
+    d.advance(Duration::from_secs(60));
+    assert_eq!(d.cmd("USER c\r\n"), "331 Password required.\r\n");
+    assert_eq!(d.session.poll_timeout(), Some(deadline));
+    d.advance(Duration::from_secs(59));
+    assert_eq!(d.take(), "");
+    d.advance(Duration::from_secs(1));
+    assert_eq!(d.take(), "421 Login timeout; closing.\r\n");
+    assert_eq!(d.closed, Some(CloseReason::Timeout));
+}
+
 #[test]
 fn h1123_idle_timeout_421_and_close() {
     let mut d = Driver::logged_in();

@@ -266,7 +266,7 @@ impl ServerSession {
     fn dispatch(&mut self, now: Instant, command: Command<'_>) {
         match command {
             // ---- access control ----
-            Command::User(name) => self.on_user(&name),
+            Command::User(name) => self.on_user(now, &name),
             Command::Pass(password) => self.on_pass(now, password.into_owned()),
             Command::Acct(account) => self.on_acct(account.into_owned()),
             Command::Cwd(path) | Command::Xcwd(path) => {
@@ -514,7 +514,12 @@ impl ServerSession {
         ) && self.security != Security::Tls
     }
 
-    fn on_user(&mut self, name: &[u8]) {
+    fn on_user(&mut self, now: Instant, name: &[u8]) {
+        if self.is_logged_in() {
+            // Leaving a logged-in state: the new login gets the whole login timeout. (Only
+            // then: USER repeated before any login must not keep a session alive.)
+            self.login_since = now;
+        }
         if self.tls_required_for_login() {
             // T4217-POLICY: the login is refused before any password is sent in cleartext.
             self.login = Login::Idle;
