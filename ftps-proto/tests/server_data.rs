@@ -39,6 +39,8 @@ fn c959_pasv_227_and_listen_action() {
     else {
         panic!()
     };
+    // H1123-DATAIP: the listener and the 227 address are the control connection's local
+    // address (192.0.2.1), whatever other addresses the host has, unless masqueraded.
     assert_eq!(ip.to_string(), "192.0.2.1");
     assert_eq!(ports, None);
     assert_eq!(protection, CLEAR);
@@ -132,6 +134,55 @@ fn e2428_522_unknown_af_in_eprt() {
     assert_eq!(
         d.cmd("EPRT |3|x|1|\r\n"),
         "522 Network protocol not supported, use (1)\r\n"
+    );
+}
+
+/// E2428-SRV: on an IPv6 control connection EPSV works (`229`, listening on the control
+/// connection's IPv6 address, accepting only the client), PASV (IPv4 only) is refused, and
+/// EPRT is held to the same bounce rules as PORT: only the client's own address, no low port.
+#[test]
+fn e2428_srv_ipv6_epsv_and_eprt_bounce_checks() {
+    let peer: SocketAddr = "[2001:db8::2]:50000".parse().unwrap();
+    let local: SocketAddr = "[2001:db8::1]:21".parse().unwrap();
+    let mut d = Driver::with_addrs(ServerConfig::default(), peer, local);
+    d.send(b"USER alice\r\nPASS pw\r\n");
+    d.answer(Response::LoggedIn);
+    d.take();
+    d.send(b"EPSV\r\n");
+    match d.action() {
+        DataAction::Listen {
+            id,
+            ip,
+            accept_from,
+            ..
+        } => {
+            assert_eq!(ip, local.ip());
+            assert_eq!(accept_from, Some(peer.ip()));
+            d.data(
+                id,
+                DataEvent::Listening {
+                    addr: "[2001:db8::1]:40001".parse().unwrap(),
+                },
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        d.take(),
+        "229 Entering Extended Passive Mode (|||40001|)\r\n"
+    );
+    assert_eq!(d.cmd("PASV\r\n"), "501 PASV needs IPv4; use EPSV.\r\n");
+    assert_eq!(
+        d.cmd("EPRT |2|2001:db8::99|2000|\r\n"),
+        "504 Data connections only to the client's own address.\r\n"
+    );
+    assert_eq!(
+        d.cmd("EPRT |2|2001:db8::2|25|\r\n"),
+        "504 Data connection port refused.\r\n"
+    );
+    assert_eq!(
+        d.cmd("EPRT |2|2001:db8::2|2000|\r\n"),
+        "200 EPRT command successful.\r\n"
     );
 }
 

@@ -44,9 +44,12 @@ pub struct Driver {
 
 impl Driver {
     pub fn new(config: ServerConfig) -> Driver {
+        Driver::with_addrs(config, PEER.parse().unwrap(), LOCAL.parse().unwrap())
+    }
+
+    /// A session whose control connection runs from `peer` to `local`.
+    pub fn with_addrs(config: ServerConfig, peer: SocketAddr, local: SocketAddr) -> Driver {
         let now = Instant::now();
-        let peer: SocketAddr = PEER.parse().unwrap();
-        let local: SocketAddr = LOCAL.parse().unwrap();
         let mut d = Driver {
             session: ServerSession::new(config, peer, local, now),
             now,
