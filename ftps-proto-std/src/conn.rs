@@ -35,6 +35,21 @@ use crate::support::tls::DataDirection;
 #[cfg(doc)]
 use crate::support::tls::SessionTls;
 
+/// What [`DataTasks::wait_busy`] found.
+#[derive(Debug)]
+pub(crate) enum Woken {
+    /// This many control bytes, at the start of the buffer.
+    Control(usize),
+    /// The control connection ended.
+    Eof,
+    /// A data connection's event.
+    Event(DataId, DataEvent),
+    /// Nothing within the limit.
+    Nothing,
+    /// The control connection failed.
+    Failed,
+}
+
 /// Longest pause between two polls of a listener that has no connection yet (a listener lives
 /// only from `PASV`/`EPSV` to the client's connect, so polling it often costs little, and
 /// each poll's pause adds to every passive transfer's latency).
@@ -140,6 +155,42 @@ impl<J: Send + 'static> DataTasks<J> {
     pub(crate) fn try_event(&mut self) -> Option<(DataId, DataEvent)> {
         // The set holds a sender itself: never disconnected, only empty.
         self.events_rx.try_recv().ok()
+    }
+
+    /// Waits for one input of a control loop while data threads are busy: control bytes
+    /// that are there now (one non-blocking read into `rbuf`), else a data event for at most
+    /// `limit`. The event wait is a channel wait, which wakes the moment a data thread
+    /// reports; a socket read timeout would wake only at the kernel's timer tick (several ms
+    /// on Linux), which every transfer's start and end would pay.
+    pub(crate) fn wait_busy(
+        &mut self,
+        stream: &mut FtpStream,
+        rbuf: &mut [u8],
+        limit: Duration,
+    ) -> Woken {
+        let Some(tcp) = stream.tcp() else {
+            return Woken::Failed;
+        };
+        if tcp.set_nonblocking(true).is_err() {
+            return Woken::Failed;
+        }
+        let read = io::Read::read(stream, rbuf);
+        let restored = stream.tcp().map(|t| t.set_nonblocking(false));
+        if !matches!(restored, Some(Ok(()))) {
+            return Woken::Failed;
+        }
+        match read {
+            Ok(0) => Woken::Eof,
+            Ok(n) => Woken::Control(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                match self.events_rx.recv_timeout(limit) {
+                    Ok((id, event)) => Woken::Event(id, event),
+                    Err(_) => Woken::Nothing,
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Woken::Nothing,
+            Err(_) => Woken::Failed,
+        }
     }
 
     /// Whether some data thread is still running (events may still come).

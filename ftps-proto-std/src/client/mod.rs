@@ -45,7 +45,7 @@ use ftps_proto::Secret;
 use rustls::pki_types::ServerName;
 use tracing::debug;
 
-use crate::conn::{DataTasks, BUSY_POLL};
+use crate::conn::{DataTasks, Woken, BUSY_POLL};
 use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{connect_tls, is_timeout, stop_tls, FtpStream};
 use crate::support::client_book::{self as book, ClientBook};
@@ -600,11 +600,8 @@ impl Client {
             return Ok(());
         }
         let now = Instant::now();
-        let poll = if self.data.busy() {
-            BUSY_POLL
-        } else {
-            IDLE_POLL
-        };
+        let busy = self.data.busy();
+        let poll = if busy { BUSY_POLL } else { IDLE_POLL };
         let limit = match self.deadline {
             Some(at) if at <= now => {
                 self.session.handle_timeout(now);
@@ -613,6 +610,24 @@ impl Client {
             Some(at) => (at - now).min(poll),
             None => poll,
         };
+        if busy {
+            let woken = self.data.wait_busy(&mut self.stream, &mut self.rbuf, limit);
+            let now = Instant::now();
+            match woken {
+                // cannot fire: `read` returns at most the buffer's length.
+                Woken::Control(n) => self
+                    .session
+                    .handle_input(now, self.rbuf.get(..n).unwrap_or_default()),
+                Woken::Event(id, event) => self.session.handle_data(now, id, event),
+                Woken::Eof | Woken::Failed => self.session.handle_eof(now),
+                Woken::Nothing => {
+                    if self.deadline.is_some_and(|at| at <= now) {
+                        self.session.handle_timeout(now);
+                    }
+                }
+            }
+            return Ok(());
+        }
         let read = self
             .stream
             .set_read_timeout(Some(limit.max(Duration::from_millis(1))))

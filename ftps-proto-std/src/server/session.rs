@@ -14,7 +14,7 @@ use ftps_proto::session::{DataAction, DataEvent, DataId, TlsEvent};
 use tracing::{debug, info, warn};
 
 use super::{Authenticator, Shared, Storage};
-use crate::conn::{DataTasks, Progress, BUSY_POLL};
+use crate::conn::{DataTasks, Progress, Woken, BUSY_POLL};
 use crate::data::{receive_stream, send_stream, CopyError, Representation};
 use crate::stream::{accept_tls, is_timeout, stop_tls, FtpStream};
 use crate::support::answer::{self, Answer, Answerer, Call, Next, Outcome};
@@ -80,11 +80,8 @@ pub(super) fn run<S: Storage, A: Authenticator>(
             session.shutdown(now);
             continue;
         }
-        let poll = if driver.data.busy() {
-            BUSY_POLL
-        } else {
-            IDLE_POLL
-        };
+        let busy = driver.data.busy();
+        let poll = if busy { BUSY_POLL } else { IDLE_POLL };
         let limit = match deadline {
             Some(at) if at <= now => {
                 session.handle_timeout(now);
@@ -93,6 +90,24 @@ pub(super) fn run<S: Storage, A: Authenticator>(
             Some(at) => (at - now).min(poll),
             None => poll,
         };
+        if busy {
+            let woken = driver.data.wait_busy(&mut driver.stream, &mut rbuf, limit);
+            let now = Instant::now();
+            match woken {
+                Woken::Control(n) => {
+                    // cannot fire: `read` returns at most the buffer's length.
+                    session.handle_input(now, rbuf.get(..n).unwrap_or_default());
+                }
+                Woken::Event(id, event) => session.handle_data(now, id, event),
+                Woken::Eof | Woken::Failed => session.handle_eof(now),
+                Woken::Nothing => {
+                    if deadline.is_some_and(|at| at <= now) {
+                        session.handle_timeout(now);
+                    }
+                }
+            }
+            continue;
+        }
         let read = driver
             .stream
             .set_read_timeout(Some(limit.max(Duration::from_millis(1))))
