@@ -55,9 +55,10 @@ pub(crate) enum Woken {
 /// each poll's pause adds to every passive transfer's latency).
 const ACCEPT_POLL_MAX: Duration = Duration::from_millis(2);
 
-/// How long one control read waits, in the client's and the server's loop, while a data
-/// thread may report an event (a transfer's end is seen at most this late). Only while data
-/// connections are busy; idle sessions wait much longer.
+/// While data connections are busy, the client's and the server's loops wait for a data event
+/// at most this long before they look at the control connection again (events wake them at
+/// once: [`DataTasks::wait_busy`]); control bytes are seen at most this late then. Idle
+/// sessions wait much longer.
 pub(crate) const BUSY_POLL: Duration = Duration::from_millis(1);
 
 /// How the driver stops one data thread: a flag for the accept loop, and a clone of the
