@@ -403,7 +403,12 @@ impl ServerHarness {
         if let DataEvent::Connected { peer, tls } = &event {
             let from_peer = same_ip(peer.ip(), self.peer.ip());
             if let Some(t) = self.data.iter_mut().find(|d| d.id == id) {
-                if t.first_connected.is_none() && (from_peer || !t.passive) {
+                // Only once the session asked for this connection (Listen/Connect): an adapter
+                // cannot report one before, and the session ignores such an event.
+                if t.first_connected.is_none()
+                    && t.protection.is_some()
+                    && (from_peer || !t.passive)
+                {
                     t.first_connected = Some(*tls);
                 }
             }
