@@ -243,6 +243,29 @@ fn t4217_ccc_flow() {
     );
 }
 
+/// T4217-SRVFAIL: while the close_notify exchange after `REIN` runs, a flood of input past
+/// `max_pipelined` ends the session with `Close` only: no cleartext `421` is written into the
+/// TLS layer that is being taken down (found by the `server_session` fuzz target).
+#[test]
+fn t4217_flood_during_tls_stop_closes_without_reply() {
+    let mut d = tls_session();
+    d.send(b"USER a\r\nPASS b\r\n");
+    d.answer(Response::LoggedIn);
+    d.send(b"REIN\r\n");
+    assert_eq!(d.log.last(), Some(&Out::StopTls));
+    d.log.clear();
+    d.take();
+    let flood = b"NOOP\r\n".repeat(20_000);
+    d.send(&flood);
+    assert_eq!(
+        d.log,
+        [Out::Close(CloseReason::ProtocolViolation(
+            "too many pipelined commands"
+        ))]
+    );
+    assert_eq!(d.take(), "");
+}
+
 #[test]
 fn t4217_rein_under_tls_reply_then_stoptls() {
     let mut d = tls_session();

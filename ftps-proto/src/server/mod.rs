@@ -282,17 +282,6 @@ impl ServerSession {
     /// The server is going down: `421`, every data connection closed, then `Close` (only
     /// `Close` while a TLS handshake or close_notify is under way: nothing can be sent then).
     pub fn shutdown(&mut self, _now: Instant) {
-        match self.conn {
-            Conn::Closed => return,
-            Conn::Handshake { .. } | Conn::Stopping { .. } => {
-                // Nothing can be sent while the TLS layer is changing (T4217-SRVFAIL): close.
-                self.drop_data();
-                self.conn = Conn::Closed;
-                self.out.push(Item::Close(CloseReason::Shutdown));
-                return;
-            }
-            Conn::Delayed { .. } | Conn::Open => {}
-        }
         self.close_with(
             ReplyCode::C421,
             b"Service not available, closing control connection.",
@@ -428,12 +417,19 @@ impl ServerSession {
     }
 
     /// Sends a final reply, closes every data connection and ends the session.
+    /// Ends the session with a final reply, or with none while the TLS layer is changing
+    /// (a handshake or a close_notify exchange runs): nothing can be sent then
+    /// (T4217-SRVFAIL), so the connection is just closed.
     fn close_with(&mut self, code: ReplyCode, text: &[u8], reason: CloseReason) {
-        if matches!(self.conn, Conn::Closed) {
-            return;
-        }
+        let silent = match self.conn {
+            Conn::Closed => return,
+            Conn::Handshake { .. } | Conn::Stopping { .. } => true,
+            Conn::Delayed { .. } | Conn::Open => false,
+        };
         self.drop_data();
-        self.reply(code, text);
+        if !silent {
+            self.reply(code, text);
+        }
         self.conn = Conn::Closed;
         self.out.push(Item::Close(reason));
     }
