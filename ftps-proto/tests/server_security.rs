@@ -266,6 +266,23 @@ fn t4217_flood_during_tls_stop_closes_without_reply() {
     assert_eq!(d.take(), "");
 }
 
+/// T4217-SRVFAIL: a Telnet negotiation (`IAC DO ECHO`) arriving during the close_notify
+/// exchange after `REIN` gets no answer then: nothing is written into the TLS change (found
+/// by the `server_session` fuzz target).
+#[test]
+fn t4217_telnet_during_tls_stop_is_not_answered() {
+    let mut d = tls_session();
+    d.send(b"USER a\r\nPASS b\r\n");
+    d.answer(Response::LoggedIn);
+    d.send(b"REIN\r\n");
+    assert_eq!(d.log.last(), Some(&Out::StopTls));
+    d.log.clear();
+    d.take();
+    d.send(b"\xff\xfd\x01");
+    assert_eq!(d.log, []);
+    assert_eq!(d.take(), "");
+}
+
 #[test]
 fn t4217_rein_under_tls_reply_then_stoptls() {
     let mut d = tls_session();

@@ -90,7 +90,7 @@ fn configs(c0: u8, c1: u8) -> (ClientConfig, ServerConfig, PairOptions) {
 struct Pending {
     /// A binary transfer from offset 0: (kind, resolved path, local bytes).
     check: Option<(TransferKind, Vec<u8>, Vec<u8>)>,
-    /// Nothing else was in flight when it started.
+    /// Nothing else was in flight from its start to its end.
     alone: bool,
 }
 
@@ -188,7 +188,12 @@ impl PairHarness {
         check: Option<(TransferKind, Vec<u8>, Vec<u8>)>,
     ) {
         if let Ok(op) = result {
+            // An operation queued behind pending ones may change their files before they are
+            // checked (they all may complete in one run): none of them is alone any more.
             let alone = self.ops.is_empty();
+            for pending in self.ops.values_mut() {
+                pending.alone = false;
+            }
             self.ops.insert(op, Pending { check, alone });
         }
     }

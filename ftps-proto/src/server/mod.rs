@@ -215,7 +215,9 @@ impl ServerSession {
         self.lines.push(data);
         self.scratch.clear();
         self.lines.take_telnet_replies(&mut self.scratch);
-        if !self.scratch.is_empty() {
+        // Telnet answers are a courtesy: none while a close_notify exchange runs (nothing may
+        // be written into a TLS change; the lines themselves wait until it is over).
+        if !self.scratch.is_empty() && !matches!(self.conn, Conn::Stopping { .. }) {
             self.out.raw(&self.scratch);
         }
         self.process(now);
