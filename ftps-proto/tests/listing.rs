@@ -374,6 +374,22 @@ fn x3659_facts_unix_mode_not_octal_reads_none() {
     assert_eq!(e.fact(b"unix.mode"), Some(&b"0999"[..]));
 }
 
+/// ATK-LISTING: twelve octal digits in `UNIX.mode` overflow 32 bits: the fact reads as
+/// absent, with no panic (debug) and no wrapped value (release) (found by the `listing_parse`
+/// fuzz target).
+#[test]
+fn x3659_facts_unix_mode_overflow_reads_none() {
+    for mode in [&b"777777777777"[..], b"400000000000", b"040000000000"] {
+        let mut line = b"type=file;UNIX.mode=".to_vec();
+        line.extend_from_slice(mode);
+        line.extend_from_slice(b"; x");
+        let e = parse_mlsx_line(&line).unwrap();
+        assert_eq!(e.unix_mode(), None, "{:?}", String::from_utf8_lossy(mode));
+    }
+    let e = parse_mlsx_line(b"UNIX.mode=000000000644; x").unwrap();
+    assert_eq!(e.unix_mode(), Some(0o644));
+}
+
 #[test]
 fn mlsx_missing_final_semicolon_tolerated() {
     let e = parse_mlsx_line(b"type=file;size=3 x").unwrap();

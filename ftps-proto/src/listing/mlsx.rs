@@ -100,8 +100,13 @@ fn parse_octal_mode(s: &[u8]) -> Option<u32> {
     if s.is_empty() || s.len() > 12 {
         return None;
     }
+    // Checked: twelve octal digits pass `u32` (`UNIX.mode=777777777777`: a panic in debug
+    // builds, a wrapped value that could pass the range check in release ones).
     let mode = s.iter().try_fold(0u32, |acc, &b| {
-        matches!(b, b'0'..=b'7').then(|| acc * 8 + u32::from(b - b'0'))
+        if !matches!(b, b'0'..=b'7') {
+            return None;
+        }
+        acc.checked_mul(8)?.checked_add(u32::from(b - b'0'))
     })?;
     (mode <= 0o7777).then_some(mode)
 }
