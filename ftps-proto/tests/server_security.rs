@@ -243,11 +243,9 @@ fn t4217_ccc_flow() {
     );
 }
 
-/// T4217-SRVFAIL: while the close_notify exchange after `REIN` runs, a flood of input past
-/// `max_pipelined` ends the session with `Close` only: no cleartext `421` is written into the
-/// TLS layer that is being taken down (found by the `server_session` fuzz target).
-#[test]
-fn t4217_flood_during_tls_stop_closes_without_reply() {
+/// A logged-in TLS session that sent `REIN`: its close_notify exchange is running (the
+/// session emitted `StopTls`, no `Stopped` yet); log and wire emptied.
+fn stopping_after_rein() -> Driver {
     let mut d = tls_session();
     d.send(b"USER a\r\nPASS b\r\n");
     d.answer(Response::LoggedIn);
@@ -255,6 +253,15 @@ fn t4217_flood_during_tls_stop_closes_without_reply() {
     assert_eq!(d.log.last(), Some(&Out::StopTls));
     d.log.clear();
     d.take();
+    d
+}
+
+/// T4217-SRVFAIL: while the close_notify exchange after `REIN` runs, a flood of input past
+/// `max_pipelined` ends the session with `Close` only: no cleartext `421` is written into the
+/// TLS layer that is being taken down (found by the `server_session` fuzz target).
+#[test]
+fn t4217_flood_during_tls_stop_closes_without_reply() {
+    let mut d = stopping_after_rein();
     let flood = b"NOOP\r\n".repeat(20_000);
     d.send(&flood);
     assert_eq!(
@@ -271,13 +278,7 @@ fn t4217_flood_during_tls_stop_closes_without_reply() {
 /// by the `server_session` fuzz target).
 #[test]
 fn t4217_telnet_during_tls_stop_is_not_answered() {
-    let mut d = tls_session();
-    d.send(b"USER a\r\nPASS b\r\n");
-    d.answer(Response::LoggedIn);
-    d.send(b"REIN\r\n");
-    assert_eq!(d.log.last(), Some(&Out::StopTls));
-    d.log.clear();
-    d.take();
+    let mut d = stopping_after_rein();
     d.send(b"\xff\xfd\x01");
     assert_eq!(d.log, []);
     assert_eq!(d.take(), "");

@@ -124,10 +124,15 @@ pub fn fixture() -> (tempfile::TempDir, PathBuf, DemoCertificate) {
 
 /// The resident set size of this process, in KiB.
 pub fn rss_kib() -> u64 {
+    status_kib("VmRSS:")
+}
+
+/// A `kB` field of `/proc/self/status` (0 when it cannot be read).
+fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
@@ -499,10 +504,5 @@ pub fn reset_peak_rss() {
 
 /// The peak resident set size since the last [`reset_peak_rss`], in KiB.
 pub fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    status_kib("VmHWM:")
 }
