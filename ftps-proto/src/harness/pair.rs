@@ -149,6 +149,8 @@ impl PairHarness {
             let Some(pending) = self.ops.remove(&op) else {
                 continue;
             };
+            // Read once, then freed: the pair would keep every download of the script.
+            let downloaded = self.pair.take_downloaded(op);
             let Some(Ok(output)) = self.pair.result(op) else {
                 continue;
             };
@@ -171,11 +173,7 @@ impl PairHarness {
                 }
                 TransferKind::Retr => {
                     let stored = self.pair.storage().get(&path).map(<[u8]>::to_vec);
-                    assert_eq!(
-                        self.pair.downloaded(op).map(<[u8]>::to_vec),
-                        stored,
-                        "download corrupted"
-                    );
+                    assert_eq!(downloaded, stored, "download corrupted");
                 }
                 _ => {}
             }

@@ -471,6 +471,13 @@ impl Pair {
         self.ops.get(&op).map(|d| d.download.as_slice())
     }
 
+    /// Takes what a download of `op` received (local form), leaving it empty: a driver that
+    /// runs many transfers frees each download once it has read it (the pair keeps every
+    /// download until then).
+    pub fn take_downloaded(&mut self, op: OpId) -> Option<Vec<u8>> {
+        self.ops.get_mut(&op).map(|d| std::mem::take(&mut d.download))
+    }
+
     // ---- faults ----
 
     /// The control connection drops: pending bytes are lost and both sides get EOF (data
