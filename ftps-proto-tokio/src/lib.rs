@@ -16,6 +16,7 @@
 
 pub mod client;
 mod conn;
+mod control_tls;
 pub mod data;
 pub mod server;
 pub mod stream;

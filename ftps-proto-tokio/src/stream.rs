@@ -11,6 +11,8 @@ use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
+pub use crate::control_tls::ControlTls;
+
 /// A TCP stream, plaintext or under TLS as client or server.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -21,6 +23,9 @@ pub enum FtpStream {
     Client(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     /// TLS, this side is the TLS server.
     Server(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    /// TLS on a server's control connection: this side is the TLS server, and the buffers are
+    /// released whenever they are drained (see [`ControlTls`]).
+    ServerControl(Box<ControlTls>),
     /// Transitional state while a handshake or close_notify exchange owns the socket; any I/O
     /// on it fails.
     Detached,
@@ -29,7 +34,10 @@ pub enum FtpStream {
 impl FtpStream {
     /// Whether TLS is active.
     pub fn is_tls(&self) -> bool {
-        matches!(self, FtpStream::Client(_) | FtpStream::Server(_))
+        matches!(
+            self,
+            FtpStream::Client(_) | FtpStream::Server(_) | FtpStream::ServerControl(_)
+        )
     }
 
     /// The TCP stream underneath.
@@ -38,6 +46,7 @@ impl FtpStream {
             FtpStream::Plain(s) => Some(s),
             FtpStream::Client(s) => Some(s.get_ref().0),
             FtpStream::Server(s) => Some(s.get_ref().0),
+            FtpStream::ServerControl(s) => Some(s.get_ref()),
             FtpStream::Detached => None,
         }
     }
@@ -78,6 +87,7 @@ impl AsyncRead for FtpStream {
             FtpStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             FtpStream::Client(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
             FtpStream::Server(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            FtpStream::ServerControl(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
             FtpStream::Detached => Poll::Ready(Err(detached())),
         }
     }
@@ -93,6 +103,7 @@ impl AsyncWrite for FtpStream {
             FtpStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             FtpStream::Client(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
             FtpStream::Server(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            FtpStream::ServerControl(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
             FtpStream::Detached => Poll::Ready(Err(detached())),
         }
     }
@@ -102,6 +113,7 @@ impl AsyncWrite for FtpStream {
             FtpStream::Plain(s) => Pin::new(s).poll_flush(cx),
             FtpStream::Client(s) => Pin::new(s.as_mut()).poll_flush(cx),
             FtpStream::Server(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            FtpStream::ServerControl(s) => Pin::new(s.as_mut()).poll_flush(cx),
             FtpStream::Detached => Poll::Ready(Err(detached())),
         }
     }
@@ -111,6 +123,7 @@ impl AsyncWrite for FtpStream {
             FtpStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             FtpStream::Client(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
             FtpStream::Server(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            FtpStream::ServerControl(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
             FtpStream::Detached => Poll::Ready(Err(detached())),
         }
     }
@@ -125,16 +138,6 @@ pub(crate) async fn connect_tls(
 ) -> io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let connector = tokio_rustls::TlsConnector::from(config);
     with_timeout(limit, connector.connect(name, tcp)).await
-}
-
-/// Runs a TLS server handshake on `tcp`.
-pub(crate) async fn accept_tls(
-    config: Arc<rustls::ServerConfig>,
-    tcp: TcpStream,
-    limit: Duration,
-) -> io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
-    let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    with_timeout(limit, acceptor.accept(tcp)).await
 }
 
 /// Awaits `fut` for at most `limit` (a `TimedOut` error after it).
@@ -164,6 +167,7 @@ pub(crate) async fn stop_tls(stream: FtpStream, limit: Duration) -> io::Result<T
             let (tcp, conn) = s.into_inner();
             (tcp, conn.into())
         }
+        FtpStream::ServerControl(s) => return s.stop(limit).await.map(|(tcp, _)| tcp),
         FtpStream::Plain(tcp) => return Ok(tcp),
         FtpStream::Detached => return Err(detached()),
     };

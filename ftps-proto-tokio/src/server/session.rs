@@ -22,7 +22,7 @@ use tracing::{debug, info, warn};
 use super::{Authenticator, Shared, Storage};
 use crate::conn::{DataTasks, Progress};
 use crate::data::{receive_stream, send_stream, CopyError, Representation};
-use crate::stream::{accept_tls, stop_tls, FtpStream};
+use crate::stream::{stop_tls, ControlTls, FtpStream};
 
 /// Control-connection read buffer: it starts at `CONTROL_BUFFER_START` bytes (a command line
 /// and some) and doubles, up to `CONTROL_BUFFER`, each time a read fills it (a client that
@@ -68,6 +68,7 @@ pub(super) async fn run<S: Storage, A: Authenticator>(
         answerer: Answerer::new(shared.options.partial_uploads),
         shared,
         session_tls,
+        after_stop: Vec::new(),
         peer,
     };
     info!(%peer, "session started");
@@ -126,6 +127,9 @@ struct Driver<S: Storage, A: Authenticator> {
     /// The request mapping and the virtual host accepted with `HOST`.
     answerer: Answerer,
     session_tls: Option<SessionTls>,
+    /// Plaintext received with the peer's close_notify when TLS stopped (CCC), not yet handed
+    /// to the session.
+    after_stop: Vec<u8>,
     peer: SocketAddr,
 }
 
@@ -151,6 +155,10 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
                 Step::StopTls => {
                     let event = Box::pin(self.stop_tls()).await;
                     session.handle_tls(Instant::now(), event);
+                    if !self.after_stop.is_empty() {
+                        let rest = std::mem::take(&mut self.after_stop);
+                        session.handle_input(Instant::now(), &rest);
+                    }
                 }
                 Step::Data(action) => self.data_action(action),
                 Step::Event(event) => self.event(session, event).await,
@@ -185,10 +193,10 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
             return TlsEvent::Failed;
         };
         let limit = self.shared.options.session.tls_handshake_timeout;
-        match accept_tls(tls.control_config(), tcp, limit).await {
+        match ControlTls::accept(tls.control_config(), tcp, limit).await {
             Ok(s) => {
-                debug!(peer = %self.peer, version = ?s.get_ref().1.protocol_version(), "control TLS established");
-                self.stream = FtpStream::Server(Box::new(s));
+                debug!(peer = %self.peer, version = ?s.protocol_version(), "control TLS established");
+                self.stream = FtpStream::ServerControl(Box::new(s));
                 TlsEvent::Established
             }
             Err(e) => {
@@ -203,9 +211,15 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
             return TlsEvent::Failed;
         }
         let limit = self.shared.options.session.tls_handshake_timeout;
-        match stop_tls(self.stream.detach(), limit).await {
-            Ok(tcp) => {
+        let stopped = match self.stream.detach() {
+            // Plaintext that came in with the peer's close_notify is the session's next input.
+            FtpStream::ServerControl(tls) => tls.stop(limit).await,
+            other => stop_tls(other, limit).await.map(|tcp| (tcp, Vec::new())),
+        };
+        match stopped {
+            Ok((tcp, rest)) => {
                 self.stream = FtpStream::Plain(tcp);
+                self.after_stop = rest;
                 TlsEvent::Stopped
             }
             Err(_) => TlsEvent::Failed,
