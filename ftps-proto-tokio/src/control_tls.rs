@@ -414,8 +414,12 @@ impl AsyncRead for ControlTls {
             if !this.plain.is_empty() || this.peer_closed {
                 continue;
             }
-            // Records produced while reading (a KeyUpdate answer) go out when they can.
-            if this.out_pos < this.outgoing.len() {
+            // Records produced while reading (KeyUpdate answers) go out when they can; a peer
+            // that makes us produce them without reading them is not read further until they
+            // are written (they stay bounded).
+            if this.outgoing.len() - this.out_pos >= MAX_WRITE {
+                ready!(this.poll_write_out(cx))?;
+            } else if this.out_pos < this.outgoing.len() {
                 let _ = this.poll_write_out(cx)?;
             }
             match next {

@@ -475,7 +475,9 @@ impl Pair {
     /// runs many transfers frees each download once it has read it (the pair keeps every
     /// download until then).
     pub fn take_downloaded(&mut self, op: OpId) -> Option<Vec<u8>> {
-        self.ops.get_mut(&op).map(|d| std::mem::take(&mut d.download))
+        self.ops
+            .get_mut(&op)
+            .map(|d| std::mem::take(&mut d.download))
     }
 
     // ---- faults ----
