@@ -248,3 +248,30 @@ async fn adp_resume_twelve_transfers_one_session() {
     tokio::time::timeout(LIMIT, run).await.expect("timed out");
     server.stop().await;
 }
+
+// A session idle for longer than the server's buffer release (1 s) frees its buffers; the next
+// commands and a transfer work as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_goes_on_after_idle_buffers_are_freed() {
+    let server = TestServer::start(Mode::Explicit, true).await;
+    std::fs::write(server.root.join("idle.txt"), b"still here").unwrap();
+    let run = async {
+        let opts = options(&server, Mode::Explicit, false, ProtectionLevel::Private);
+        let mut client = Client::connect("localhost", server.addr.port(), opts)
+            .await
+            .unwrap();
+        client.login(USER, PASSWORD).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        client.noop().await.expect("noop after idle");
+        let mut v = Vec::new();
+        client
+            .retr("idle.txt", &mut v)
+            .await
+            .expect("retr after idle");
+        assert_eq!(v, b"still here");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        client.quit().await.unwrap();
+    };
+    tokio::time::timeout(LIMIT, run).await.expect("timed out");
+    server.stop().await;
+}

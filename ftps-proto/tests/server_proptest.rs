@@ -137,6 +137,63 @@ fn data_event(k: u8) -> DataEvent {
     }
 }
 
+/// Runs `steps` on a fresh session; with `release`, the session frees its idle buffers after
+/// every step (`ServerSession::release_memory`).
+fn play(implicit: bool, steps: &[Step], release: bool) -> Result<Driver, TestCaseError> {
+    let mut config = ServerConfig::default();
+    config.features.site = true;
+    config.features.host = true;
+    if implicit {
+        config.tls = ServerTls::Implicit;
+    }
+    let mut d = Driver::new(config);
+    let mut last_data: Option<DataId> = None;
+    for s in steps {
+        match s {
+            Step::Line(i) => d.send(format!("{}\r\n", LINES[*i]).as_bytes()),
+            Step::Raw(bytes) => d.send(bytes),
+            Step::Answer(k) => {
+                if let Some((id, _)) = d.requests.pop_front() {
+                    // Misfit answers are LocalErrors; then answer Ok-ish to move on.
+                    if d.session.respond(d.now, id, response(*k)).is_err() {
+                        // Denied fits every request of a session that is still open.
+                        let denied = d.session.respond(d.now, id, Response::Denied);
+                        prop_assert!(denied.is_ok() || d.session.is_closed());
+                    }
+                    d.drain();
+                }
+            }
+            Step::Data(k) => {
+                while let Some(a) = d.actions.pop_front() {
+                    if let ftps_proto::session::DataAction::Listen { id, .. }
+                    | ftps_proto::session::DataAction::Connect { id, .. } = a
+                    {
+                        last_data = Some(id);
+                    }
+                }
+                if let Some(id) = last_data {
+                    d.data(id, data_event(*k));
+                }
+            }
+            Step::Tls(k) => d.tls(match k % 3 {
+                0 => TlsEvent::Established,
+                1 => TlsEvent::Stopped,
+                _ => TlsEvent::Failed,
+            }),
+            Step::Wait(secs) => d.advance(Duration::from_secs(u64::from(secs % 400))),
+            Step::Eof => {
+                d.session.handle_eof(d.now);
+                d.drain();
+            }
+        }
+        if release {
+            d.session.release_memory();
+        }
+        prop_assert!(d.wire.len() < 1 << 20);
+    }
+    Ok(d)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
     #[test]
@@ -144,53 +201,7 @@ proptest! {
         implicit in any::<bool>(),
         steps in proptest::collection::vec(step(), 1..60),
     ) {
-        let mut config = ServerConfig::default();
-        config.features.site = true;
-        config.features.host = true;
-        if implicit {
-            config.tls = ServerTls::Implicit;
-        }
-        let mut d = Driver::new(config);
-        let mut last_data: Option<DataId> = None;
-        for s in steps {
-            match s {
-                Step::Line(i) => d.send(format!("{}\r\n", LINES[i]).as_bytes()),
-                Step::Raw(bytes) => d.send(&bytes),
-                Step::Answer(k) => {
-                    if let Some((id, _)) = d.requests.pop_front() {
-                        // Misfit answers are LocalErrors; then answer Ok-ish to move on.
-                        if d.session.respond(d.now, id, response(k)).is_err() {
-                            // Denied fits every request of a session that is still open.
-                            let denied = d.session.respond(d.now, id, Response::Denied);
-                            prop_assert!(denied.is_ok() || d.session.is_closed());
-                        }
-                        d.drain();
-                    }
-                }
-                Step::Data(k) => {
-                    while let Some(a) = d.actions.pop_front() {
-                        if let ftps_proto::session::DataAction::Listen { id, .. }
-                        | ftps_proto::session::DataAction::Connect { id, .. } = a {
-                            last_data = Some(id);
-                        }
-                    }
-                    if let Some(id) = last_data {
-                        d.data(id, data_event(k));
-                    }
-                }
-                Step::Tls(k) => d.tls(match k % 3 {
-                    0 => TlsEvent::Established,
-                    1 => TlsEvent::Stopped,
-                    _ => TlsEvent::Failed,
-                }),
-                Step::Wait(secs) => d.advance(Duration::from_secs(u64::from(secs % 400))),
-                Step::Eof => {
-                    d.session.handle_eof(d.now);
-                    d.drain();
-                }
-            }
-            prop_assert!(d.wire.len() < 1 << 20);
-        }
+        let d = play(implicit, &steps, false)?;
         // Telnet answers (IAC WONT/DONT x) may precede replies; strip them for the line check.
         let wire: Vec<u8> = d.wire.clone();
         let mut clean = Vec::new();
@@ -207,5 +218,20 @@ proptest! {
         if d.closed.is_some() {
             prop_assert_eq!(d.session.poll_timeout(), None);
         }
+    }
+
+    /// Freeing the idle buffers after every step (what an adapter does for idle sessions)
+    /// changes nothing the session does.
+    #[test]
+    fn release_memory_changes_no_output(
+        implicit in any::<bool>(),
+        steps in proptest::collection::vec(step(), 1..60),
+    ) {
+        let kept = play(implicit, &steps, false)?;
+        let released = play(implicit, &steps, true)?;
+        prop_assert_eq!(&kept.log, &released.log);
+        prop_assert_eq!(&kept.closed, &released.closed);
+        let left = |d: &Driver| d.session.poll_timeout().map(|at| at.saturating_duration_since(d.now));
+        prop_assert_eq!(left(&kept), left(&released));
     }
 }

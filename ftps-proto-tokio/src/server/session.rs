@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ftps_proto::server::{Request, ServerEvent, ServerSession};
 use ftps_proto::session::{DataAction, DataEvent, DataId, TlsEvent};
@@ -29,6 +29,10 @@ use crate::stream::{stop_tls, ControlTls, FtpStream};
 /// pipelines), so idle sessions keep a small one.
 const CONTROL_BUFFER: usize = 4 * 1024;
 const CONTROL_BUFFER_START: usize = 512;
+
+/// After this long without input a session frees the buffers it keeps between commands (the
+/// core's and the driver's); a busy session keeps them and allocates nothing per command.
+const IDLE_RELEASE: Duration = Duration::from_secs(1);
 
 /// What a data connection of this session does once started.
 type Job<S> = answer::Job<<S as Storage>::Reader, <S as Storage>::Writer>;
@@ -77,13 +81,19 @@ pub(super) async fn run<S: Storage, A: Authenticator>(
     if shutting_down {
         session.shutdown(Instant::now());
     }
+    // When the idle buffers are freed next (`None`: they are, until the next input).
+    let mut release_at = Some(Instant::now() + IDLE_RELEASE);
     loop {
         let deadline = match driver.drain(&mut session).await {
             Some(deadline) => deadline,
             None => break,
         };
+        let wake = match (deadline, release_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let sleep = async {
-            match deadline {
+            match wake {
                 Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
                 None => std::future::pending().await,
             }
@@ -91,6 +101,7 @@ pub(super) async fn run<S: Storage, A: Authenticator>(
         tokio::select! {
             read = driver.stream.read(&mut rbuf) => {
                 let now = Instant::now();
+                release_at = Some(now + IDLE_RELEASE);
                 match read {
                     Ok(0) | Err(_) => session.handle_eof(now),
                     // cannot fire: `read` returns at most the buffer's length.
@@ -105,7 +116,20 @@ pub(super) async fn run<S: Storage, A: Authenticator>(
             (id, event) = driver.data.next_event() => {
                 session.handle_data(Instant::now(), id, event);
             }
-            () = sleep => session.handle_timeout(Instant::now()),
+            () = sleep => {
+                let now = Instant::now();
+                if release_at.is_some_and(|at| at <= now) {
+                    release_at = None;
+                    session.release_memory();
+                    driver.release_memory();
+                    if rbuf.len() > CONTROL_BUFFER_START {
+                        rbuf = vec![0u8; CONTROL_BUFFER_START];
+                    }
+                }
+                if deadline.is_some_and(|at| at <= now) {
+                    session.handle_timeout(now);
+                }
+            }
             changed = shutdown.changed(), if !shutting_down => {
                 shutting_down = true;
                 if changed.is_ok() {
@@ -169,6 +193,16 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
                     return None;
                 }
             }
+        }
+    }
+
+    /// Frees what the driver keeps between commands, where it holds nothing.
+    fn release_memory(&mut self) {
+        if self.out.is_empty() {
+            self.out = Vec::new();
+        }
+        if self.jobs.is_empty() {
+            self.jobs = HashMap::new();
         }
     }
 

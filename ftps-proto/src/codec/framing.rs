@@ -362,6 +362,20 @@ impl LineBuffer {
         self.urgent = false;
     }
 
+    /// Frees the buffer's memory when it holds no unread byte (lines already read are
+    /// dropped): for a connection that has gone idle. Nothing else changes; the next
+    /// [`push`](Self::push) allocates again.
+    pub fn release_memory(&mut self) {
+        if self.buffered() == 0 {
+            self.buf = Vec::new();
+            self.start = 0;
+            self.line_start = 0;
+        }
+        if self.overflows.is_empty() {
+            self.overflows = VecDeque::new();
+        }
+    }
+
     /// Whether `IAC IP` or `IAC DM` arrived since the last call (the Telnet "interrupt" and
     /// "synch" a client sends before `ABOR`, RFC 959 §4.1.3); the flag is reset.
     pub fn urgent(&mut self) -> bool {

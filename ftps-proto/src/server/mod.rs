@@ -307,6 +307,33 @@ impl ServerSession {
         self.next_deadline()
     }
 
+    /// Frees the buffers the session keeps between commands (received lines, the output
+    /// queue, scratch space) wherever they hold nothing, so that a session waiting for its
+    /// next command holds no buffer. For adapters that keep many idle sessions: call it once
+    /// a session has been idle for a while (the tokio adapter does after a second without
+    /// input). Behaviour does not change; the next command allocates the buffers again, which
+    /// is why a busy session should not call it after every command.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use ftps_proto::server::{ServerConfig, ServerOutput, ServerSession};
+    /// let (peer, local) = ("127.0.0.1:50000".parse().unwrap(), "127.0.0.1:21".parse().unwrap());
+    /// let mut session = ServerSession::new(ServerConfig::default(), peer, local, Instant::now());
+    /// while !matches!(session.poll_output(), ServerOutput::Timeout(_)) {}
+    /// session.release_memory();
+    /// session.handle_input(Instant::now(), b"NOOP\r\n");
+    /// assert!(matches!(session.poll_output(), ServerOutput::Event(_) | ServerOutput::Transmit(_)));
+    /// ```
+    pub fn release_memory(&mut self) {
+        self.lines.release_memory();
+        self.out.release_memory();
+        self.scratch = Vec::new();
+        self.line = Vec::new();
+        if !self.has_held {
+            self.held = Vec::new();
+        }
+    }
+
     /// A login completed (`230`) and was not reset since.
     pub fn is_logged_in(&self) -> bool {
         matches!(self.login, Login::In { .. })

@@ -256,6 +256,19 @@ impl OutQueue {
         }
     }
 
+    /// Frees the buffers when nothing is queued (an idle session); the next output allocates
+    /// them again.
+    pub(crate) fn release_memory(&mut self) {
+        if self.items.is_empty() {
+            self.bytes = Vec::new();
+            self.sent = 0;
+            self.items = VecDeque::new();
+        }
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+    }
+
     /// The next output; `Timeout(None)` when the queue is empty (then the buffer is reclaimed).
     ///
     /// Bytes handed out stay in the buffer until the queue is empty (then it is cleared, which
