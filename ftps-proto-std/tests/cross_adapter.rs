@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::{bounded, payload, server_options, sha256, sha256_file, Fixture, Mode, TestServer};
 use common::{PASSWORD, USER};
 use ftps_proto::codec::ProtectionLevel;
-use ftps_proto_std::support::tls::ClientTls;
+use ftps_proto_std::support::tls::{ClientTls, ServerTlsOptions};
 
 const LIMIT: Duration = Duration::from_secs(90);
 
@@ -46,7 +46,7 @@ struct TokioServer {
 impl TokioServer {
     fn start(mode: Mode) -> TokioServer {
         let f = Fixture::new();
-        let std_options = server_options(mode, true, &f.demo);
+        let std_options = server_options(mode, true, ServerTlsOptions::default(), &f.demo);
         let mut options = ftps_proto_tokio::server::ServerOptions::new(std_options.tls.clone());
         options.session = std_options.session.clone();
         let storage = ftps_proto_tokio::server::LocalFs::new(&f.root).expect("storage");

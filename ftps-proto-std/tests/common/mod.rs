@@ -12,50 +12,18 @@ use std::time::{Duration, Instant};
 
 use ftps_proto_std::server::{LocalFs, Server, ServerOptions, ShutdownHandle, Users};
 use ftps_proto_std::support::cert::DemoCertificate;
-use ftps_proto_std::support::tls::{ServerTls, ServerTlsOptions};
+use ftps_proto_std::support::tls::ServerTlsOptions;
 
 #[path = "../external_common/server.rs"]
 pub mod external;
 
 mod data;
+mod mode;
 
 // Not every test binary uses all of them.
 #[allow(unused_imports)]
 pub use data::{payload, sha256, sha256_file};
-
-/// How the test server secures its control connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Explicit,
-    Implicit,
-    Plain,
-}
-
-pub const USER: &str = "demo";
-pub const PASSWORD: &str = "s3cret";
-
-/// The server options of a test server in `mode` (TLS from `demo` when not plain).
-pub fn server_options(mode: Mode, require_reuse: bool, demo: &DemoCertificate) -> ServerOptions {
-    let tls = (mode != Mode::Plain).then(|| {
-        ServerTls::from_pem(
-            demo.cert_pem.as_bytes(),
-            demo.key_pem.as_bytes(),
-            ServerTlsOptions::default(),
-        )
-        .expect("server tls")
-    });
-    let mut options = ServerOptions::new(tls);
-    options.session.tls = match mode {
-        Mode::Explicit => ftps_proto::server::ServerTls::Explicit {
-            required_for_login: true,
-        },
-        Mode::Implicit => ftps_proto::server::ServerTls::Implicit,
-        Mode::Plain => ftps_proto::server::ServerTls::None,
-    };
-    options.session.require_data_session_reuse = require_reuse;
-    options.session.failed_login_delay = Duration::from_millis(10);
-    options
-}
+pub use mode::{server_options, Mode, PASSWORD, USER};
 
 /// A temporary directory with `root/` and the demo certificate written to `cert.pem`.
 pub struct Fixture {
@@ -105,7 +73,7 @@ impl TestServer {
         tweak: impl FnOnce(&mut ServerOptions),
     ) -> TestServer {
         let f = Fixture::new();
-        let mut options = server_options(mode, require_reuse, &f.demo);
+        let mut options = server_options(mode, require_reuse, ServerTlsOptions::default(), &f.demo);
         tweak(&mut options);
         let storage = LocalFs::new(&f.root).expect("storage");
         let users = Users::new().with_user(USER, PASSWORD);

@@ -7,6 +7,9 @@
 
 #[path = "../common/data.rs"]
 pub mod data;
+#[path = "../common/mode.rs"]
+mod mode;
+pub use mode::{Mode, PASSWORD, USER};
 pub mod fake;
 pub mod server_cases;
 
@@ -18,19 +21,8 @@ use std::time::{Duration, Instant};
 
 use ftps_proto_std::support::cert::DemoCertificate;
 use ftps_proto_std::support::server_options::{PartialUploads, ServerOptions};
-use ftps_proto_std::support::tls::{ClientTls, ServerTls, ServerTlsOptions, ServerVerification};
+use ftps_proto_std::support::tls::{ClientTls, ServerTlsOptions, ServerVerification};
 use rustls::pki_types::ServerName;
-
-/// How the server under test secures its control connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Explicit,
-    Implicit,
-    Plain,
-}
-
-pub const USER: &str = "demo";
-pub const PASSWORD: &str = "s3cret";
 
 /// What a hostile-server case needs of the server under test; each adapter's test file turns
 /// it into its own `ServerOptions`.
@@ -65,24 +57,12 @@ impl Setup {
     /// The server options of this setup (both adapters take the same ones): TLS from `demo`
     /// unless plain, a 10 ms failed-login delay, then the setup's last word.
     pub fn server_options(self, demo: &DemoCertificate) -> ServerOptions {
-        let tls = (self.mode != Mode::Plain).then(|| {
-            ServerTls::from_pem(
-                demo.cert_pem.as_bytes(),
-                demo.key_pem.as_bytes(),
-                ServerTlsOptions::default(),
-            )
-            .expect("server tls")
-        });
-        let mut options = ServerOptions::new(tls);
-        options.session.tls = match self.mode {
-            Mode::Explicit => ftps_proto::server::ServerTls::Explicit {
-                required_for_login: true,
-            },
-            Mode::Implicit => ftps_proto::server::ServerTls::Implicit,
-            Mode::Plain => ftps_proto::server::ServerTls::None,
-        };
-        options.session.require_data_session_reuse = self.require_reuse;
-        options.session.failed_login_delay = Duration::from_millis(10);
+        let mut options = mode::server_options(
+            self.mode,
+            self.require_reuse,
+            ServerTlsOptions::default(),
+            demo,
+        );
         if self.delete_partial {
             options.partial_uploads = PartialUploads::Delete;
         }

@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use ftps_proto_std::support::cert::DemoCertificate;
-use ftps_proto_std::support::tls::{ServerTls, ServerTlsOptions};
+use ftps_proto_std::support::tls::ServerTlsOptions;
 use ftps_proto_tokio::server::{
     Authenticator, LocalFs, Server, ServerOptions, ShutdownHandle, Storage, Users,
 };
@@ -26,13 +26,9 @@ mod data;
 #[allow(unused_imports)]
 pub use data::{payload, sha256, sha256_file};
 
-/// How the test server secures its control connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Explicit,
-    Implicit,
-    Plain,
-}
+#[path = "../../../ftps-proto-std/tests/common/mode.rs"]
+mod mode;
+pub use mode::{Mode, PASSWORD, USER};
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -42,9 +38,6 @@ pub struct TestServer {
     pub shutdown: ShutdownHandle,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
-
-pub const USER: &str = "demo";
-pub const PASSWORD: &str = "s3cret";
 
 impl TestServer {
     pub async fn start(mode: Mode, require_reuse: bool) -> TestServer {
@@ -77,24 +70,7 @@ impl TestServer {
         let cert_path = dir.path().join("cert.pem");
         let demo = DemoCertificate::generate().expect("demo cert");
         demo.write_cert(&cert_path).expect("write cert");
-        let tls = (mode != Mode::Plain).then(|| {
-            ServerTls::from_pem(
-                demo.cert_pem.as_bytes(),
-                demo.key_pem.as_bytes(),
-                tls_options,
-            )
-            .expect("server tls")
-        });
-        let mut options = ServerOptions::new(tls);
-        options.session.tls = match mode {
-            Mode::Explicit => ftps_proto::server::ServerTls::Explicit {
-                required_for_login: true,
-            },
-            Mode::Implicit => ftps_proto::server::ServerTls::Implicit,
-            Mode::Plain => ftps_proto::server::ServerTls::None,
-        };
-        options.session.require_data_session_reuse = require_reuse;
-        options.session.failed_login_delay = Duration::from_millis(10);
+        let mut options = mode::server_options(mode, require_reuse, tls_options, &demo);
         tweak(&mut options);
         let storage = storage(&root).expect("storage");
         let server = Server::bind("127.0.0.1:0".parse().unwrap(), options, storage, users)
