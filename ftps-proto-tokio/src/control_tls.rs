@@ -583,8 +583,9 @@ mod tests {
         }
     }
 
-    /// CCC: plaintext pipelined right behind the client's close_notify (here in the same TCP
-    /// write as the command and the close_notify) is handed back, not lost.
+    /// ADP-HANDOFF after CCC: plaintext pipelined right behind the client's close_notify (here
+    /// in the same TCP write as the command and the close_notify) is handed back unchanged, not
+    /// lost; without pipelining no byte after the close_notify is read from the socket.
     #[tokio::test]
     async fn stop_gives_back_plaintext_after_close_notify() {
         for pipelined in [false, true] {

@@ -410,3 +410,60 @@ fn frm_wait_no_action_before_line_end() {
     d.send(b"\r\n");
     assert!(matches!(d.request().1, Request::Delete { .. }));
 }
+
+// H1123-MIN: every command of RFC 1123's minimum implementation is implemented: none is
+// answered with 500 or 502, whatever the storage says (each request is denied here).
+#[test]
+fn h1123_min_every_minimum_command_is_implemented() {
+    const MINIMUM: &[&str] = &[
+        "USER alice",
+        "PASS pw",
+        "ACCT acct",
+        "PORT 198,51,100,2,4,1",
+        "PASV",
+        "TYPE A N",
+        "TYPE I",
+        "TYPE L 8",
+        "MODE S",
+        "STRU F",
+        "RETR f",
+        "STOR f",
+        "APPE f",
+        "RNFR a",
+        "RNTO b",
+        "DELE f",
+        "CWD d",
+        "CDUP",
+        "RMD d",
+        "MKD d",
+        "PWD",
+        "LIST",
+        "NLST",
+        "SYST",
+        "STAT",
+        "HELP",
+        "NOOP",
+        "QUIT",
+    ];
+    for line in MINIMUM {
+        let mut d = Driver::logged_in();
+        if *line == "PASV" {
+            // The reply waits for the adapter's listener.
+            d.pasv();
+        } else {
+            d.send(format!("{line}\r\n").as_bytes());
+        }
+        for _ in 0..4 {
+            if d.requests.is_empty() {
+                break;
+            }
+            d.answer(Response::Denied);
+        }
+        let replies = d.take();
+        let code = replies.get(..3).unwrap_or_default();
+        assert!(
+            !code.is_empty() && code != "500" && code != "502",
+            "{line}: {replies:?}"
+        );
+    }
+}
