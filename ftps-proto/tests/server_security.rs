@@ -313,6 +313,8 @@ fn t4217_rein_under_tls_reply_then_stoptls() {
     assert!(d.cmd("FEAT\r\n").starts_with("211-"));
 }
 
+// S2228-ADAT, S2228-MIC: no security data exchange under TLS (503); MIC/CONF/ENC parse and are
+// answered 502 (protected commands not implemented).
 #[test]
 fn s2228_adat_mic_conf_enc() {
     let mut d = tls_session();
