@@ -75,14 +75,23 @@ fn configs(c0: u8, c1: u8) -> (ClientConfig, ServerConfig, PairOptions) {
     server.max_login_attempts = u32::from(c1 & 3) + 1;
     server.require_data_session_reuse = c1 & 4 == 0;
     server.active.enabled = c1 & 8 == 0;
+    let read_size = [usize::MAX, 1, 7, 64][usize::from(c1 >> 4 & 3)];
     let options = PairOptions {
-        read_size: [usize::MAX, 1, 7, 64][usize::from(c1 >> 4 & 3)],
+        read_size,
         resume_data_tls: c1 & 64 == 0,
         late_client_data_end: c1 & 128 != 0,
-        max_steps: 20_000,
+        max_steps: step_budget(read_size),
         ..PairOptions::default()
     };
     (client, server, options)
+}
+
+/// The livelock bound for control reads of `read_size` bytes: 20,000 steps move every control
+/// byte of a run when reads take 64 bytes or more; with smaller reads a byte may cost a step of
+/// its own, so the bound grows in proportion (16 KiB of replies queued for an unresponsive
+/// client took more than 20,000 one-byte reads once it answered).
+fn step_budget(read_size: usize) -> usize {
+    20_000 * (64 / read_size.clamp(1, 64))
 }
 
 /// An accepted operation and what to check when it completes.
@@ -106,10 +115,33 @@ impl PairHarness {
     fn run(&mut self) {
         match self.pair.run() {
             Ok(_) => {}
-            Err(PairError::NotIdle { steps }) => panic!("sessions did not settle in {steps} steps"),
-            Err(e) => panic!("run failed: {e}"),
+            Err(PairError::NotIdle { steps }) => {
+                self.dump();
+                panic!("sessions did not settle in {steps} steps")
+            }
+            Err(e) => {
+                self.dump();
+                panic!("run failed: {e}")
+            }
         }
         self.check();
+    }
+
+    /// With tracing on, prints both transcripts and the data log (at the end, or before a
+    /// failure).
+    fn dump(&self) {
+        if !super::tracing() {
+            return;
+        }
+        eprintln!(
+            "client sent:\n{}",
+            String::from_utf8_lossy(self.pair.client_transcript())
+        );
+        eprintln!(
+            "server sent:\n{}",
+            String::from_utf8_lossy(self.pair.server_transcript())
+        );
+        eprintln!("data: {:?}", self.pair.data_log());
     }
 
     fn check(&mut self) {
@@ -306,6 +338,7 @@ impl PairHarness {
             13 => {
                 let by = Duration::from_millis(u64::from(r.u16()) * 50);
                 if let Err(e) = self.pair.advance(by) {
+                    self.dump();
                     panic!("advance failed: {e}");
                 }
                 self.check();
@@ -313,13 +346,16 @@ impl PairHarness {
             }
             14 => {
                 if let Err(e) = self.pair.advance_to_next_timeout() {
+                    self.dump();
                     panic!("advance failed: {e}");
                 }
                 self.check();
                 return;
             }
             _ => {
-                self.pair.options_mut().read_size = usize::from(r.u8()).max(1);
+                let options = self.pair.options_mut();
+                options.read_size = usize::from(r.u8()).max(1);
+                options.max_steps = step_budget(options.read_size);
             }
         }
         self.run();
@@ -383,7 +419,10 @@ pub fn pair_session(data: &[u8]) {
         match h.pair.advance_to_next_timeout() {
             Ok(Some(_)) => h.check(),
             Ok(None) => break,
-            Err(e) => panic!("advance failed: {e}"),
+            Err(e) => {
+                h.dump();
+                panic!("advance failed: {e}")
+            }
         }
     }
     h.check();
@@ -395,17 +434,7 @@ pub fn pair_session(data: &[u8]) {
         h.pair.server().is_closed(),
         "server open after the control connection dropped"
     );
-    if super::tracing() {
-        eprintln!(
-            "client sent:\n{}",
-            String::from_utf8_lossy(h.pair.client_transcript())
-        );
-        eprintln!(
-            "server sent:\n{}",
-            String::from_utf8_lossy(h.pair.server_transcript())
-        );
-        eprintln!("data: {:?}", h.pair.data_log());
-    }
+    h.dump();
     let open: Vec<&OpId> = h.ops.keys().collect();
     assert!(open.is_empty(), "operations without a result: {open:?}");
 }
