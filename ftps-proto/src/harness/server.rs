@@ -102,13 +102,13 @@ const STORAGE_ERRORS: &[StorageError] = &[
 ];
 
 /// The configuration, from a 4-byte header when the input starts with a non-text byte.
-fn config(r: &mut Reader<'_>) -> (ServerConfig, bool) {
+fn config(r: &mut Reader<'_>) -> (ServerConfig, bool, bool) {
     let mut c = ServerConfig::default();
     let text_first = r
         .peek()
         .map_or(true, |b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7E));
     if text_first {
-        return (c, false);
+        return (c, false, false);
     }
     let (c0, c1, c2, c3) = (r.u8(), r.u8(), r.u8(), r.u8());
     c.tls = match c0 & 3 {
@@ -157,7 +157,7 @@ fn config(r: &mut Reader<'_>) -> (ServerConfig, bool) {
     if c3 & 2 != 0 {
         c.failed_login_delay = Duration::ZERO;
     }
-    (c, c3 & 1 != 0)
+    (c, c3 & 1 != 0, c3 & 4 != 0)
 }
 
 fn same_ip(a: IpAddr, b: IpAddr) -> bool {
@@ -192,6 +192,9 @@ struct ServerHarness {
     closed_data: HashSet<DataId>,
     /// Print every step and output (`FTPS_HARNESS_TRACE=1`), to read what a crash input does.
     trace: bool,
+    /// Free the session's idle buffers after every drain (`ServerSession::release_memory`,
+    /// what an adapter does for idle sessions): nothing it does may change.
+    release: bool,
 }
 
 impl ServerHarness {
@@ -215,6 +218,14 @@ impl ServerHarness {
 
     /// Drains the outputs, checking each; returns how many there were.
     fn drain(&mut self) -> usize {
+        let count = self.drain_all();
+        if self.release {
+            self.session.release_memory();
+        }
+        count
+    }
+
+    fn drain_all(&mut self) -> usize {
         let mut count = 0;
         while let Some(output) =
             driver::next_output(&mut self.session, self.closed.is_some(), self.trace)
@@ -655,13 +666,15 @@ fn any_response(sel: u8, r: &mut Reader<'_>) -> Response {
 ///   session when required;
 /// - requests carry jailed paths; refused responses change nothing; memory stays bounded;
 /// - no deadline is left in the past after `handle_timeout`; after `Close` nothing more is
-///   output; after any script, `handle_eof` leads to `Close`.
+///   output; after any script, `handle_eof` leads to `Close`;
+/// - with the header's release bit, the session frees its idle buffers after every drain
+///   (`ServerSession::release_memory`) and all of the above still holds.
 ///
 /// Input: an optional 4-byte configuration header (when the first byte is not text), then
 /// the script.
 pub fn server_session(data: &[u8]) {
     let mut r = Reader::new(data);
-    let (config, v6) = config(&mut r);
+    let (config, v6, release) = config(&mut r);
     let (peer, local, other) = if v6 {
         (
             SocketAddr::new(
@@ -703,6 +716,7 @@ pub fn server_session(data: &[u8]) {
         data: Vec::new(),
         closed_data: HashSet::new(),
         trace: super::tracing(),
+        release,
     };
     h.drain();
     if implicit {
