@@ -454,3 +454,37 @@ fn setup_eof_fails_queued_ops() {
     assert_eq!(done(&items, op), Err(ClientError::ConnectionClosed));
     assert_eq!(close_reason(&items), Some(CloseReason::PeerClosed));
 }
+
+// S2228-POLICY: an opportunistic client asks for TLS before anything else and sends USER and
+// PASS only once it is up.
+#[test]
+fn s2228_policy_opportunistic_upgrades_before_user() {
+    let mut h = Harness::new(explicit(TlsPolicy::Opportunistic, false));
+    h.c.login(b"u", "p".into(), None).unwrap();
+    h.feed(b"220 hi\r\n");
+    assert_eq!(h.take_sent(), "AUTH TLS\r\n");
+    assert_eq!(h.feed(b"234 ok\r\n"), vec![Item::StartTls]);
+    assert_eq!(h.take_sent(), "");
+    h.tls(TlsEvent::Established);
+    h.feed(b"211 none\r\n200 ok\r\n200 ok\r\n331 pw\r\n");
+    assert_eq!(
+        h.take_sent(),
+        "FEAT\r\nPBSZ 0\r\nPROT P\r\nUSER u\r\nPASS p\r\n"
+    );
+    assert!(h.c.control_tls_active());
+}
+
+// U2640-ORDER: HOST goes first (nothing but FEAT may precede it); FEAT, then the UTF-8 option,
+// then USER.
+#[test]
+fn u2640_order_host_first_on_plain_control() {
+    let mut config = ClientConfig::plain();
+    config.host = Some(b"ftp.example.com".to_vec());
+    let mut h = Harness::new(config);
+    h.c.login(b"u", "p".into(), None).unwrap();
+    h.feed(b"220 hi\r\n220 host ok\r\n211-Features:\r\n UTF8\r\n211 End\r\n200 ok\r\n");
+    assert_eq!(
+        h.take_sent(),
+        "HOST ftp.example.com\r\nFEAT\r\nOPTS UTF8 ON\r\nUSER u\r\n"
+    );
+}

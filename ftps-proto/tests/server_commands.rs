@@ -251,7 +251,21 @@ fn c959_type_stru_mode() {
     assert!(!d.session.ascii());
     assert_eq!(d.cmd("type a\r\n"), "200 Type set to A.\r\n");
     // H1123-TYPET
-    assert_eq!(d.cmd("TYPE A T\r\n"), "200 Type set to A.\r\n");
+    assert_eq!(d.cmd("TYPE A T\r\n"), "200 Type set to A T.\r\n");
+    assert!(d.session.ascii());
+    assert!(d
+        .cmd("STAT\r\n")
+        .contains("\r\n TYPE: ASCII, FORM: Telnet;"));
+    // ARG-FORM: a TYPE naming only the type goes back to the non-print format.
+    assert_eq!(d.cmd("TYPE A\r\n"), "200 Type set to A.\r\n");
+    assert!(d
+        .cmd("STAT\r\n")
+        .contains("\r\n TYPE: ASCII, FORM: Nonprint;"));
+    assert_eq!(d.cmd("TYPE A T\r\n"), "200 Type set to A T.\r\n");
+    assert_eq!(d.cmd("TYPE E\r\n"), "504 Type not supported.\r\n");
+    assert!(d
+        .cmd("STAT\r\n")
+        .contains("\r\n TYPE: ASCII, FORM: Telnet;"));
     assert_eq!(d.cmd("TYPE L 8\r\n"), "200 Type set to L 8.\r\n");
     assert!(!d.session.ascii());
     assert_eq!(d.cmd("TYPE E\r\n"), "504 Type not supported.\r\n");
@@ -265,7 +279,9 @@ fn c959_type_stru_mode() {
     assert_eq!(d.cmd("STRU F\r\n"), "200 Structure set to F.\r\n");
     assert_eq!(d.cmd("STRU P\r\n"), "504 Only STRU F is supported.\r\n");
     assert_eq!(d.cmd("MODE S\r\n"), "200 Mode set to S.\r\n");
+    // DAT-MODEB: block mode is not implemented: 504.
     assert_eq!(d.cmd("MODE B\r\n"), "504 Only MODE S is supported.\r\n");
+    assert_eq!(d.cmd("MODE C\r\n"), "504 Only MODE S is supported.\r\n");
     assert_eq!(
         d.cmd("MODE X\r\n"),
         "504 Command not implemented for that parameter.\r\n"
@@ -466,4 +482,64 @@ fn h1123_min_every_minimum_command_is_implemented() {
             "{line}: {replies:?}"
         );
     }
+}
+
+// H1123-SITE: every verb beyond RFC 959 (and its X* alternates) that the server answers is
+// registered in FEAT; the vendor verbs other servers add ad hoc are not commands here, and
+// SITE (off by default) is where such features would go.
+#[test]
+fn h1123_site_extensions_registered_vendor_verbs_refused() {
+    let mut config = ServerConfig::default();
+    config.features.host = true;
+    let mut d = Driver::logged_in_with(config);
+    let feat = d.cmd("FEAT\r\n");
+    let mut answered = 0;
+    for (line, label) in [
+        ("EPRT |1|192.0.2.9|2000|", " EPRT\r\n"),
+        ("EPSV", " EPSV\r\n"),
+        ("HOST ftp.example.com", " HOST\r\n"),
+        ("LANG EN", " LANG EN*\r\n"),
+        ("MDTM a", " MDTM\r\n"),
+        ("MFMT 20200101000000 a", " MFMT\r\n"),
+        ("MLST a", " MLST "),
+        ("MLSD", " MLST "),
+        ("SIZE a", " SIZE\r\n"),
+        ("REST 0", " REST STREAM\r\n"),
+        ("OPTS UTF8 ON", " UTF8\r\n"),
+        ("PBSZ 0", " PBSZ\r\n"),
+        ("PROT P", " PROT\r\n"),
+        ("CCC", " CCC\r\n"),
+        ("AUTH TLS", " AUTH TLS\r\n"),
+    ] {
+        d.send(format!("{line}\r\n").as_bytes());
+        while !d.requests.is_empty() {
+            d.answer(Response::Error(StorageError::NotFound));
+        }
+        let reply = d.take();
+        if !(reply.starts_with("500 ") || reply.starts_with("502 ")) {
+            answered += 1;
+            assert!(
+                feat.contains(label),
+                "{line} answered ({reply}) but not in FEAT"
+            );
+        }
+    }
+    assert_eq!(answered, 15);
+    let mut d = Driver::logged_in();
+    for line in [
+        "XCRC a",
+        "XMD5 a",
+        "XSHA1 a",
+        "HASH a",
+        "CLNT x",
+        "AVBL",
+        "CHMOD 644 a",
+    ] {
+        let reply = d.cmd(&format!("{line}\r\n"));
+        assert!(reply.starts_with("500 "), "{line}: {reply}");
+    }
+    assert_eq!(
+        d.cmd("SITE CHMOD 644 a\r\n"),
+        "502 SITE not implemented.\r\n"
+    );
 }

@@ -738,3 +738,29 @@ fn eof_during_transfer_closes_data() {
     d.drain();
     assert_eq!(d.action(), DataAction::Close { id });
 }
+
+// REP-NOSPONT: between commands nothing the adapter reports makes the server speak: a passive
+// connection that arrives, moves, fails or finishes with no transfer pending, and the clock
+// short of the idle timeout. Only the greeting and a shutdown's 421 go out unprompted.
+#[test]
+fn rep_nospont_no_reply_without_a_command() {
+    let mut d = Driver::logged_in();
+    let id = d.pasv();
+    assert!(d.take().starts_with("227 "));
+    d.connect_from_peer(id, None);
+    d.data(id, DataEvent::Progress { bytes: 10 });
+    d.data(id, DataEvent::Failed(DataError::Broken));
+    d.data(id, DataEvent::Finished { bytes: 10 });
+    d.advance(Duration::from_secs(150));
+    d.advance(Duration::from_secs(149));
+    assert_eq!(d.take(), "");
+    assert!(d.closed.is_none());
+    // The next command is answered alone: nothing was queued for it.
+    assert_eq!(d.cmd("NOOP\r\n"), "200 NOOP ok.\r\n");
+    d.session.shutdown(d.now);
+    d.drain();
+    assert_eq!(
+        d.take(),
+        "421 Service not available, closing control connection.\r\n"
+    );
+}

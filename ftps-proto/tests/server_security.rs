@@ -213,7 +213,8 @@ fn t4217_ccc_flow() {
         d.cmd("CCC\r\n"),
         "533 Control connection is not protected.\r\n"
     );
-    // Before login -> 534.
+    // Before login -> 534 (S2228-POLICY: after the security exchange, PASS is never sent in
+    // the clear).
     let mut d = tls_session();
     assert_eq!(d.cmd("CCC\r\n"), "534 CCC is refused before login.\r\n");
     d.send(b"USER a\r\nPASS b\r\n");

@@ -451,7 +451,7 @@ impl ServerSession {
                 if !self.config.features.size {
                     self.not_implemented();
                 } else if let Some(path) = self.resolve(&path) {
-                    let ascii = self.type_code == TypeCode::Ascii;
+                    let ascii = self.type_code.is_ascii();
                     self.request(Request::Size { path, ascii }, Pending::Size);
                 }
             }
@@ -755,11 +755,13 @@ impl ServerSession {
 
     fn on_type(&mut self, t: RepresentationType) {
         match t {
-            RepresentationType::Ascii(
-                FormatControl::Default | FormatControl::NonPrint | FormatControl::Telnet,
-            ) => {
+            RepresentationType::Ascii(FormatControl::Default | FormatControl::NonPrint) => {
                 self.type_code = TypeCode::Ascii;
                 self.reply(ReplyCode::C200, b"Type set to A.");
+            }
+            RepresentationType::Ascii(FormatControl::Telnet) => {
+                self.type_code = TypeCode::AsciiTelnet;
+                self.reply(ReplyCode::C200, b"Type set to A T.");
             }
             RepresentationType::Image => {
                 self.type_code = TypeCode::Image;
@@ -924,7 +926,7 @@ impl ServerSession {
             self.drop_data();
             return;
         };
-        let ascii = self.type_code == TypeCode::Ascii;
+        let ascii = self.type_code.is_ascii();
         let request = match kind {
             XferKind::Retrieve => Request::Retrieve {
                 path,

@@ -364,7 +364,7 @@ impl ServerSession {
 
     /// `TYPE A` is in force.
     pub fn ascii(&self) -> bool {
-        self.type_code == TypeCode::Ascii
+        self.type_code.is_ascii()
     }
 
     /// The `Close` output was queued: the session is over.

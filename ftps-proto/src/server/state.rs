@@ -117,10 +117,20 @@ pub(crate) struct Prot {
 /// Representation parameters; only TYPE matters for the transfer (STRU F, MODE S are fixed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TypeCode {
-    /// `TYPE A` (N or T).
+    /// `TYPE A N`, or `TYPE A` alone (ARG-FORM: a `TYPE` that names only the type goes back to
+    /// the non-print format).
     Ascii,
+    /// `TYPE A T`: the file holds Telnet format effectors; transferred as `A N` is.
+    AsciiTelnet,
     /// `TYPE I` or `L 8`.
     Image,
+}
+
+impl TypeCode {
+    /// Transfers convert line ends (`TYPE A`, either format).
+    pub(crate) fn is_ascii(self) -> bool {
+        matches!(self, TypeCode::Ascii | TypeCode::AsciiTelnet)
+    }
 }
 
 /// Which kind of transfer.

@@ -96,6 +96,9 @@ impl ServerSession {
             TypeCode::Ascii => {
                 b"\n TYPE: ASCII, FORM: Nonprint; STRUcture: File; transfer MODE: Stream"
             }
+            TypeCode::AsciiTelnet => {
+                b"\n TYPE: ASCII, FORM: Telnet; STRUcture: File; transfer MODE: Stream"
+            }
             TypeCode::Image => b"\n TYPE: Image; STRUcture: File; transfer MODE: Stream",
         });
         t.extend_from_slice(match self.security {
