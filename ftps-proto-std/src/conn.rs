@@ -529,9 +529,13 @@ impl TaskContext {
                 let kind = s.conn.handshake_kind();
                 Ok(Some((FtpStream::Server(Box::new(s)), tls_details(kind))))
             }
-            DataTlsRole::Client(config, name) => {
-                let s = connect_tls(config.clone(), name.clone(), tcp, self.limit)
+            DataTlsRole::Client(tls, name) => {
+                let s = connect_tls(tls.config(), name.clone(), tcp, self.limit)
                     .map_err(|_| DataError::TlsFailed)?;
+                if let Err(e) = tls.check_data_certificate(s.conn.peer_certificates()) {
+                    debug!(data = self.id.get(), error = %e, "data connection refused");
+                    return Err(DataError::TlsFailed);
+                }
                 let kind = s.conn.handshake_kind();
                 Ok(Some((FtpStream::Client(Box::new(s)), tls_details(kind))))
             }

@@ -369,10 +369,14 @@ impl TaskContext {
                 let kind = s.get_ref().1.handshake_kind();
                 Ok(Some((FtpStream::Server(Box::new(s)), tls_details(kind))))
             }
-            DataTlsRole::Client(config, name) => {
-                let s = connect_tls(config.clone(), name.clone(), tcp, self.limit)
+            DataTlsRole::Client(tls, name) => {
+                let s = connect_tls(tls.config(), name.clone(), tcp, self.limit)
                     .await
                     .map_err(|_| DataError::TlsFailed)?;
+                if let Err(e) = tls.check_data_certificate(s.get_ref().1.peer_certificates()) {
+                    debug!(data = self.id.get(), error = %e, "data connection refused");
+                    return Err(DataError::TlsFailed);
+                }
                 let kind = s.get_ref().1.handshake_kind();
                 Ok(Some((FtpStream::Client(Box::new(s)), tls_details(kind))))
             }

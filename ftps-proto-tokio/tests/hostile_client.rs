@@ -163,6 +163,33 @@ fn atk_trunc_download_without_close_notify() {
     });
 }
 
+/// T4217-CERT: a data connection whose certificate is not the control connection's fails the
+/// transfer (`TlsFailed`) before any of its bytes is taken, and the session goes on.
+#[test]
+fn t4217_cert_data_certificate_differs_from_control() {
+    serial_run(async {
+        let control = DemoCertificate::generate().expect("demo");
+        let data = DemoCertificate::generate().expect("demo");
+        let server = fake::other_data_certificate(&control, &data);
+        let mut options = ConnectOptions::explicit(client_tls());
+        options.timeout = Duration::from_secs(10);
+        let mut client = connect(server.addr.port(), options).await.expect("connect");
+        client.login("demo", "pw").await.expect("login");
+        let mut got = Vec::new();
+        match client.retr("f.bin", &mut got).await {
+            Err(Error::Ftp(ClientError::DataConnection(DataError::TlsFailed))) => {}
+            other => panic!("expected a data TLS failure, got {other:?}"),
+        }
+        assert!(got.is_empty());
+        client.noop().await.expect("session goes on");
+        drop(client);
+        let cmd = tokio::task::spawn_blocking(move || server.join())
+            .await
+            .expect("join");
+        assert_eq!(cmd.as_deref(), Some("RETR f.bin"));
+    });
+}
+
 /// ATK-TIMEOUT: a server that never answers: the reply timer (1 s here) fails the call with
 /// `Timeout(Reply)`, in bounded time, and the client closes the connection.
 #[test]

@@ -154,7 +154,8 @@ pub enum DataError {
     ListenFailed,
     /// Could not connect.
     ConnectFailed,
-    /// The TLS handshake failed (or the peer spoke cleartext where TLS was required).
+    /// The TLS handshake failed (or the peer spoke cleartext where TLS was required, or, at a
+    /// client, the data connection's certificate was not the control connection's).
     TlsFailed,
     /// The stream ended without TLS close_notify: the data may be truncated.
     Truncated,

@@ -582,6 +582,7 @@ impl Client {
         let limit = self.session.config().timeouts.tls_handshake;
         match connect_tls(tls.config(), name.clone(), tcp, limit) {
             Ok(s) => {
+                tls.pin_control_certificate(s.conn.peer_certificates());
                 self.stream = FtpStream::Client(Box::new(s));
                 TlsEvent::Established
             }

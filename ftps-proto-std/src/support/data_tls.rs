@@ -6,7 +6,6 @@
 //! ([`ProgressClock`]).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ftps_proto::session::{DataId, DataTls};
@@ -22,9 +21,10 @@ pub enum DataTlsRole {
     /// The FTP server: TLS server with the control session's data configs (chosen by
     /// direction, [`SessionTls::data_config_for`]).
     Server(SessionTls),
-    /// The FTP client: TLS client with the shared config, under the control connection's
-    /// server name (so the control session is offered for resumption).
-    Client(Arc<rustls::ClientConfig>, ServerName<'static>),
+    /// The FTP client: TLS client with the control connection's setup, under its server name
+    /// (so the control session is offered for resumption, and the data certificate is checked
+    /// against the control connection's: [`ClientTls::check_data_certificate`]).
+    Client(ClientTls, ServerName<'static>),
     /// No TLS is available: a data connection that must be TLS fails.
     Unavailable,
 }
@@ -43,7 +43,7 @@ impl DataTlsRole {
     /// The role of a client with this TLS setup and server name (`None`: plain FTP).
     pub fn for_client(tls: Option<&(ClientTls, ServerName<'static>)>) -> Self {
         match tls {
-            Some((t, name)) => DataTlsRole::Client(t.config(), name.clone()),
+            Some((t, name)) => DataTlsRole::Client(t.clone(), name.clone()),
             None => DataTlsRole::Unavailable,
         }
     }

@@ -1,6 +1,8 @@
 //! Helpers shared by the std and tokio adapters that are not I/O, so that each rule lives once:
 //!
 //! - TLS and certificates: rustls configuration ([`tls`]), the demo certificate ([`cert`]),
+//!   the client's check that data connections present the control connection's certificate
+//!   ([`certificate_pin`]),
 //!   the data connections' TLS role and direction bookkeeping ([`data_tls`]);
 //! - the local filesystem: path mapping and jail ([`fs`]), the local-filesystem storage
 //!   ([`local_fs`]);
@@ -15,6 +17,7 @@
 
 pub mod answer;
 pub mod cert;
+pub mod certificate_pin;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod client_book;

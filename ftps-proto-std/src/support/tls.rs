@@ -48,6 +48,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 
+use super::certificate_pin::{CertificateMismatch, CertificatePin};
 use super::session_cache::SessionCache;
 use super::session_ticketer::SessionTicketer;
 use rustls::{
@@ -490,6 +491,8 @@ pub enum ServerVerification {
 #[derive(Clone)]
 pub struct ClientTls {
     config: Arc<ClientConfig>,
+    /// The control connection's certificate, for its data connections (T4217-CERT).
+    pin: Arc<CertificatePin>,
 }
 
 impl fmt::Debug for ClientTls {
@@ -527,14 +530,11 @@ impl ClientTls {
                     provider,
                 })),
         };
-        let mut config = match client_cert {
+        let config = match client_cert {
             Some((certs, key)) => builder.with_client_auth_cert(certs, key)?,
             None => builder.with_no_client_auth(),
         };
-        config.resumption = rustls::client::Resumption::store(Arc::new(FtpsSessionStore::new()));
-        Ok(ClientTls {
-            config: Arc::new(config),
-        })
+        Ok(ClientTls::from_config(config))
     }
 
     /// A client setup from a caller's own rustls configuration (protocol versions, cipher
@@ -557,6 +557,7 @@ impl ClientTls {
         config.resumption = rustls::client::Resumption::store(Arc::new(FtpsSessionStore::new()));
         ClientTls {
             config: Arc::new(config),
+            pin: Arc::default(),
         }
     }
 
@@ -585,11 +586,35 @@ impl ClientTls {
     /// assert!(!Arc::ptr_eq(&shared.config(), &own.config()));
     /// ```
     pub fn for_connection(&self) -> ClientTls {
-        let mut config = ClientConfig::clone(&self.config);
-        config.resumption = rustls::client::Resumption::store(Arc::new(FtpsSessionStore::new()));
-        ClientTls {
-            config: Arc::new(config),
-        }
+        ClientTls::from_config(ClientConfig::clone(&self.config))
+    }
+
+    /// Records the certificate chain the control connection's handshake presented; every data
+    /// connection of this setup must then present the same end-entity certificate
+    /// ([`ClientTls::check_data_certificate`]). The clients call it after each control
+    /// handshake.
+    pub fn pin_control_certificate(&self, chain: Option<&[CertificateDer<'_>]>) {
+        self.pin.set(chain);
+    }
+
+    /// T4217-CERT: a data connection's certificate chain must start with the control
+    /// connection's certificate (RFC 4217 §15.1.2), so data goes only to the server the
+    /// control connection authenticated. The clients fail the transfer otherwise.
+    ///
+    /// ```
+    /// use rustls::pki_types::CertificateDer;
+    /// use ftps_proto_std::support::tls::{ClientTls, ServerVerification};
+    /// let tls = ClientTls::new(ServerVerification::WebPkiRoots, None).unwrap().for_connection();
+    /// let control = [CertificateDer::from(vec![1, 2, 3])];
+    /// tls.pin_control_certificate(Some(&control));
+    /// assert!(tls.check_data_certificate(Some(&control)).is_ok());
+    /// assert!(tls.check_data_certificate(Some(&[CertificateDer::from(vec![4])])).is_err());
+    /// ```
+    pub fn check_data_certificate(
+        &self,
+        chain: Option<&[CertificateDer<'_>]>,
+    ) -> Result<(), CertificateMismatch> {
+        self.pin.check(chain)
     }
 
     /// The name to verify and send as SNI for `host` (a DNS name or an IP address); the same

@@ -353,6 +353,35 @@ pub fn truncated_tls_download(demo: &DemoCertificate, body: Vec<u8>) -> Fake<Opt
     })
 }
 
+/// T4217-CERT (client side): explicit FTPS under `control`'s certificate; the `RETR` data
+/// connection completes a TLS handshake under `data`'s (another server's: no session of the
+/// control connection to resume), then `426` follows. Returns the transfer command.
+pub fn other_data_certificate(
+    control: &DemoCertificate,
+    data: &DemoCertificate,
+) -> Fake<Option<String>> {
+    let control_config = server_tls_config(control);
+    let data_config = server_tls_config(data);
+    spawn(move |mut ctl| {
+        ctl.send(b"220 Fake server.\r\n");
+        let line = ctl.serve_usual()?;
+        assert_eq!(line, "AUTH TLS");
+        ctl.send(b"234 Proceed.\r\n");
+        ctl.start_tls(control_config).ok()?;
+        let (listener, cmd) = epsv(&mut ctl)?;
+        ctl.send(b"150 Opening data connection.\r\n");
+        let (tcp, _) = accept(&listener, Duration::from_secs(10))?;
+        if let Ok(mut data) = tls_accept(data_config, tcp) {
+            let _ = io::Write::write_all(&mut data, b"not from the control connection's server");
+            let _ = io::Write::flush(&mut data);
+            let _ = super::read_until_closed(&mut data, Duration::from_secs(10));
+        }
+        ctl.send(b"426 Connection closed; transfer aborted.\r\n");
+        let _ = ctl.serve_usual();
+        Some(cmd)
+    })
+}
+
 /// Answers the usual commands until one starting with `verb`, then never answers again (until
 /// the client closes, at most 30 s). Returns that command and whether the client closed.
 pub fn silent_from(verb: &'static str) -> Fake<(Option<String>, bool)> {

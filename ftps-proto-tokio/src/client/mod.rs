@@ -647,6 +647,7 @@ impl Client {
         };
         match connect_tls(tls.config(), name.clone(), tcp, self.timeout).await {
             Ok(s) => {
+                tls.pin_control_certificate(s.get_ref().1.peer_certificates());
                 self.stream = FtpStream::Client(Box::new(s));
                 TlsEvent::Established
             }
