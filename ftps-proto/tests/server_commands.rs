@@ -3,7 +3,7 @@ mod server_common;
 
 use ftps_proto::listing::{FileInfo, FileKind};
 use ftps_proto::server::{Request, Response, ServerConfig};
-use ftps_proto::session::StorageError;
+use ftps_proto::session::{StorageError, TlsEvent};
 use ftps_proto::timeval::TimeVal;
 use ftps_proto::ReplyCode;
 use server_common::{assert_well_formed, Driver};
@@ -353,6 +353,41 @@ fn h7151_host_order_and_reply() {
         d.cmd("HOST a.example\r\n"),
         "503 HOST must come before login.\r\n"
     );
+}
+
+/// H7151-SNI: after a TLS handshake whose SNI the adapter reported, HOST must name that server
+/// (any case) or it is refused with `504` before the application sees it; without SNI it is
+/// not checked.
+#[test]
+fn h7151_sni_host_after_tls_must_match() {
+    let mut c = ServerConfig::default();
+    c.features.host = true;
+    let mut d = Driver::new(c.clone());
+    d.take();
+    assert_eq!(
+        d.cmd("AUTH TLS\r\n"),
+        "234 Proceed with TLS negotiation.\r\n"
+    );
+    d.session.set_tls_server_name(Some(b"ftp.example.com"));
+    d.tls(TlsEvent::Established);
+    assert_eq!(
+        d.cmd("HOST other.example\r\n"),
+        "504 HOST does not match the TLS server name.\r\n"
+    );
+    assert!(d.requests.is_empty());
+    d.send(b"HOST FTP.Example.COM\r\n");
+    let (id, req) = d.request();
+    assert!(matches!(req, Request::Host { ref name } if name == b"FTP.Example.COM"));
+    d.reply_to(id, Response::Ok);
+    assert_eq!(d.take(), "220 Host accepted.\r\n");
+    // No SNI: any HOST goes to the application.
+    let mut d = Driver::new(c);
+    d.take();
+    d.cmd("AUTH TLS\r\n");
+    d.session.set_tls_server_name(None);
+    d.tls(TlsEvent::Established);
+    d.send(b"HOST other.example\r\n");
+    assert!(matches!(d.request().1, Request::Host { .. }));
 }
 
 /// H7151-FEAT: a server with HOST lists it in FEAT and still serves a legacy client that

@@ -157,6 +157,7 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
                 }
                 Step::StartTls => {
                     let event = self.start_tls();
+                    self.report_server_name(session);
                     session.handle_tls(Instant::now(), event);
                 }
                 Step::StopTls => {
@@ -188,6 +189,15 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
             .and_then(|()| self.stream.flush());
         self.out.clear();
         result
+    }
+
+    /// Tells the session the SNI of the control handshake that just ran (H7151-SNI).
+    fn report_server_name(&self, session: &mut ServerSession) {
+        let sni = self
+            .session_tls
+            .as_ref()
+            .and_then(SessionTls::control_server_name);
+        session.set_tls_server_name(sni.as_deref().map(str::as_bytes));
     }
 
     fn start_tls(&mut self) -> TlsEvent {

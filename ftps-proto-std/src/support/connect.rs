@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ftps_proto::client::ClientConfig;
 
-use super::tls::ClientTls;
+use super::tls::{ClientTls, TlsConfigError};
 
 /// How to connect.
 ///
@@ -74,11 +74,33 @@ impl ConnectOptions {
         host.trim_start_matches('[').trim_end_matches(']')
     }
 
-    /// The name verified in the certificate for `host`: [`ConnectOptions::server_name`] when
-    /// set, else the bare host.
+    /// The name verified in the certificate for `host` and sent as SNI:
+    /// [`ConnectOptions::server_name`] when set, else the `HOST` name of the configuration
+    /// (H7151-SNI: the certificate is checked against the virtual host asked for), else the
+    /// bare host.
+    ///
+    /// ```
+    /// use ftps_proto_std::support::connect::ConnectOptions;
+    /// use ftps_proto_std::support::tls::{ClientTls, ServerVerification};
+    /// let tls = ClientTls::new(ServerVerification::WebPkiRoots, None).unwrap();
+    /// let mut options = ConnectOptions::explicit(tls);
+    /// assert_eq!(options.verified_name("[::1]"), "::1");
+    /// options.config.host = Some(b"ftp.example.com".to_vec());
+    /// assert_eq!(options.verified_name("192.0.2.1"), "ftp.example.com");
+    /// // A TLS server name that is not the HOST name is refused before connecting.
+    /// options.server_name = Some("other.example".into());
+    /// let ip = "127.0.0.1".parse().unwrap();
+    /// assert!(options.into_parts("other.example", ip).is_err());
+    /// ```
     pub fn verified_name(&self, host: &str) -> String {
+        let host_command = self
+            .config
+            .host
+            .as_deref()
+            .and_then(|h| std::str::from_utf8(h).ok());
         self.server_name
             .clone()
+            .or_else(|| host_command.map(str::to_owned))
             .unwrap_or_else(|| Self::bare_host(host).to_owned())
     }
 }
@@ -120,6 +142,16 @@ impl ConnectOptions {
         let tls = match self.tls {
             Some(tls) => {
                 let server_name = tls.server_name(name)?;
+                // H7151-SNI: the server refuses a HOST other than the SNI after TLS.
+                if let Some(host) = &self.config.host {
+                    if !host.eq_ignore_ascii_case(name.as_bytes()) {
+                        return Err(TlsConfigError::Verifier(format!(
+                            "the HOST name {:?} is not the TLS server name {name:?}",
+                            String::from_utf8_lossy(host)
+                        ))
+                        .into());
+                    }
+                }
                 // T4217-REUSE: a resumption store of this connection's own, so clones of
                 // one `ClientTls` used by several sessions never swap tickets.
                 Some((tls.for_connection(), server_name))

@@ -2,7 +2,7 @@
 //!
 //! - TLS and certificates: rustls configuration ([`tls`]), the demo certificate ([`cert`]),
 //!   the client's check that data connections present the control connection's certificate
-//!   ([`certificate_pin`]),
+//!   ([`certificate_pin`]), the SNI of a server's control connection ([`server_name`]),
 //!   the data connections' TLS role and direction bookkeeping ([`data_tls`]);
 //! - the local filesystem: path mapping and jail ([`fs`]), the local-filesystem storage
 //!   ([`local_fs`]);
@@ -30,6 +30,7 @@ pub mod fs;
 pub mod local_fs;
 pub mod remote;
 pub mod resume;
+pub mod server_name;
 pub mod server_options;
 pub mod session_cache;
 pub mod session_ticketer;

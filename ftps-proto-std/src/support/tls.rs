@@ -49,6 +49,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 
 use super::certificate_pin::{CertificateMismatch, CertificatePin};
+use super::server_name::ServerNameRecorder;
 use super::session_cache::SessionCache;
 use super::session_ticketer::SessionTicketer;
 use rustls::{
@@ -319,11 +320,14 @@ impl ServerTls {
     /// session-id cache serve this control session only (see the module docs).
     pub fn session(&self) -> Result<SessionTls, TlsConfigError> {
         let mut control = (*self.base).clone();
+        let server_name = Arc::new(ServerNameRecorder::new(control.cert_resolver.clone()));
+        control.cert_resolver = server_name.clone();
         control.ticketer = Arc::new(SessionTicketer::new(self.ticket_key.clone()));
         control.session_storage = Arc::new(SessionCache::new(SESSION_CACHE_ENTRIES));
         control.send_tls13_tickets = self.options.control_tickets;
         Ok(SessionTls {
             control: Arc::new(control),
+            server_name,
             data: OnceLock::new(),
             download: OnceLock::new(),
             data_tickets: self.options.data_tickets,
@@ -342,6 +346,8 @@ const SESSION_CACHE_ENTRIES: usize = 8;
 #[derive(Clone)]
 pub struct SessionTls {
     control: Arc<ServerConfig>,
+    /// The control config's certificate resolver, which records the SNI (H7151-SNI).
+    server_name: Arc<ServerNameRecorder>,
     data: OnceLock<Arc<ServerConfig>>,
     download: OnceLock<Arc<ServerConfig>>,
     data_tickets: usize,
@@ -402,9 +408,19 @@ impl SessionTls {
             .clone()
     }
 
-    /// The control config with another number of TLS 1.3 tickets (same key and cache).
+    /// The server name (SNI) the client sent in the control connection's last full TLS
+    /// handshake, for the core's `ServerSession::set_tls_server_name` (H7151-SNI). `None`
+    /// when it sent none; a resumed handshake keeps the name of the one it resumed (rustls
+    /// resumes only under the same name).
+    pub fn control_server_name(&self) -> Option<Box<str>> {
+        self.server_name.server_name()
+    }
+
+    /// The control config with another number of TLS 1.3 tickets (same key and cache); data
+    /// handshakes leave the control connection's recorded server name alone.
     fn derived(&self, tickets: usize) -> Arc<ServerConfig> {
         let mut config = (*self.control).clone();
+        config.cert_resolver = self.server_name.inner().clone();
         config.send_tls13_tickets = tickets;
         Arc::new(config)
     }

@@ -652,6 +652,21 @@ pub fn long_name_refused(start: Start) {
     );
 }
 
+/// H7151-SNI: after `AUTH TLS` with the SNI `localhost`, a `HOST` naming another server is
+/// refused with `504` before the application sees it; the SNI's name (any case) reaches the
+/// application, whose default knows no virtual hosts.
+pub fn host_after_tls_must_match_sni(start: Start) {
+    let server = start(Setup::new(Mode::Explicit).session(|c| c.features.host = true));
+    let mut c = Ctl::open(server.addr);
+    c.auth_tls(&client_tls());
+    assert_eq!(
+        c.cmd("HOST other.example"),
+        "504 HOST does not match the TLS server name.\r\n"
+    );
+    assert_eq!(c.cmd("HOST LOCALHOST"), "504 Unknown host.\r\n");
+    c.login();
+}
+
 /// One `#[test]` per case, run one at a time (see [`serial`](super::serial)) against the
 /// server that `$start` (a [`Start`]) starts. Both adapters' `hostile_server.rs` expand it,
 /// so the list of cases and their names is written once.
@@ -706,6 +721,8 @@ macro_rules! server_tests {
             s2577_peer_garbage_thief_does_not_kill_transfer => passive_garbage_from_other_address;
             /// ATK-TRAVERSAL (name over NAME_MAX)
             atk_traversal_long_name_553 => long_name_refused;
+            /// H7151-SNI
+            h7151_sni_host_after_tls_must_match => host_after_tls_must_match_sni;
         }
     };
     (@each $start:path; $($(#[$meta:meta])* $name:ident => $case:ident;)*) => {$(

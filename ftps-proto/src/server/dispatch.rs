@@ -1067,6 +1067,13 @@ impl ServerSession {
             self.not_implemented();
         } else if self.is_logged_in() {
             self.reply(ReplyCode::C503, b"HOST must come before login.");
+        } else if self
+            .tls_server_name
+            .as_deref()
+            .is_some_and(|sni| !sni.eq_ignore_ascii_case(name))
+        {
+            // H7151-SNI: after TLS, HOST names the server the handshake was for.
+            self.reply(ReplyCode::C504, b"HOST does not match the TLS server name.");
         } else {
             // H7151-ORDER: the last HOST wins and restarts the login.
             self.login = Login::Idle;

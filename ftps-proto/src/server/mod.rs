@@ -144,7 +144,13 @@ pub struct ServerSession {
     next_data: u64,
     last_activity: Instant,
     login_since: Instant,
+    /// The SNI of the control connection's TLS handshake, when the adapter reported one
+    /// (H7151-SNI).
+    tls_server_name: Option<Box<[u8]>>,
 }
+
+/// Longest TLS server name kept (a DNS name has at most 253 bytes).
+const MAX_TLS_SERVER_NAME: usize = 255;
 
 impl ServerSession {
     /// A session for a control connection from `peer`, accepted on `local`.
@@ -183,6 +189,7 @@ impl ServerSession {
             next_data: 0,
             last_activity: now,
             login_since: now,
+            tls_server_name: None,
             config,
         };
         if matches!(session.config.tls, ServerTls::Implicit) {
@@ -244,6 +251,38 @@ impl ServerSession {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.on_timeout(now);
         self.process(now);
+    }
+
+    /// The server name (SNI) the client sent in the control connection's TLS handshake, for
+    /// the adapter to report before [`handle_tls`](Self::handle_tls)`(Established)`; `None`
+    /// when it sent none or the TLS library did not say (a resumed handshake). A `HOST` after
+    /// TLS must then name it, or it is refused with `504` (H7151-SNI, RFC 7151 §3.2.2).
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use ftps_proto::server::{ServerConfig, ServerOutput, ServerSession};
+    /// let mut config = ServerConfig::default();
+    /// config.features.host = true;
+    /// let (peer, local) = ("192.0.2.7:5000".parse().unwrap(), "192.0.2.1:21".parse().unwrap());
+    /// let now = Instant::now();
+    /// let mut s = ServerSession::new(config, peer, local, now);
+    /// s.set_tls_server_name(Some(b"ftp.example.com"));
+    /// s.handle_input(now, b"HOST other.example\r\nHOST FTP.example.com\r\n");
+    /// let mut wire = Vec::new();
+    /// loop {
+    ///     match s.poll_output() {
+    ///         ServerOutput::Transmit(bytes) => wire.extend_from_slice(bytes),
+    ///         ServerOutput::Timeout(_) => break,
+    ///         _ => {}
+    ///     }
+    /// }
+    /// // The greeting, then the refusal; the matching HOST goes to the application.
+    /// assert!(wire.ends_with(b"\r\n504 HOST does not match the TLS server name.\r\n"));
+    /// ```
+    pub fn set_tls_server_name(&mut self, name: Option<&[u8]>) {
+        self.tls_server_name = name
+            .filter(|n| n.len() <= MAX_TLS_SERVER_NAME)
+            .map(Box::from);
     }
 
     /// The control connection's TLS layer finished a handshake, failed, or stopped.
