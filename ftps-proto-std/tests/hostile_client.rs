@@ -30,6 +30,27 @@ fn connect(port: u16, options: ConnectOptions) -> Result<Client, Error> {
     result
 }
 
+/// Explicit FTPS to `server`, login, then `RETR f.bin` must fail with
+/// `DataConnection(expected)` and the session go on (`NOOP`); returns the bytes received and
+/// the command the fake server saw.
+fn retr_fails_with(
+    server: fake::Fake<Option<String>>,
+    expected: DataError,
+) -> (Vec<u8>, Option<String>) {
+    let mut options = ConnectOptions::explicit(client_tls());
+    options.timeout = Duration::from_secs(10);
+    let mut client = connect(server.addr.port(), options).expect("connect");
+    client.login("demo", "pw").expect("login");
+    let mut got = Vec::new();
+    match client.retr("f.bin", &mut got) {
+        Err(Error::Ftp(ClientError::DataConnection(e))) if e == expected => {}
+        other => panic!("expected DataConnection({expected:?}), got {other:?}"),
+    }
+    client.noop().expect("session goes on");
+    drop(client);
+    (got, server.join())
+}
+
 fn violation(result: Result<Client, Error>) -> Violation {
     match result {
         Err(Error::Ftp(ClientError::ProtocolViolation(v))) => v,
@@ -117,20 +138,8 @@ fn atk_trunc_download_without_close_notify() {
     let _serial = serial();
     let demo = DemoCertificate::generate().expect("demo");
     let body = hostile_common::server_cases::payload(100_000, 21);
-    let server = fake::truncated_tls_download(&demo, body.clone());
-    let mut options = ConnectOptions::explicit(client_tls());
-    options.timeout = Duration::from_secs(10);
-    let mut client = connect(server.addr.port(), options).expect("connect");
-    client.login("demo", "pw").expect("login");
-    let mut got = Vec::new();
-    let result = client.retr("f.bin", &mut got);
-    match result {
-        Err(Error::Ftp(ClientError::DataConnection(DataError::Truncated))) => {}
-        other => panic!("expected a truncation error, got {other:?}"),
-    }
-    client.noop().expect("session goes on");
-    drop(client);
-    let cmd = server.join();
+    let server = fake::truncated_tls_download(&demo, body);
+    let (_, cmd) = retr_fails_with(server, DataError::Truncated);
     assert_eq!(cmd.as_deref(), Some("RETR f.bin"));
 }
 
@@ -142,19 +151,9 @@ fn t4217_cert_data_certificate_differs_from_control() {
     let control = DemoCertificate::generate().expect("demo");
     let data = DemoCertificate::generate().expect("demo");
     let server = fake::other_data_certificate(&control, &data);
-    let mut options = ConnectOptions::explicit(client_tls());
-    options.timeout = Duration::from_secs(10);
-    let mut client = connect(server.addr.port(), options).expect("connect");
-    client.login("demo", "pw").expect("login");
-    let mut got = Vec::new();
-    match client.retr("f.bin", &mut got) {
-        Err(Error::Ftp(ClientError::DataConnection(DataError::TlsFailed))) => {}
-        other => panic!("expected a data TLS failure, got {other:?}"),
-    }
+    let (got, cmd) = retr_fails_with(server, DataError::TlsFailed);
     assert!(got.is_empty());
-    client.noop().expect("session goes on");
-    drop(client);
-    assert_eq!(server.join().as_deref(), Some("RETR f.bin"));
+    assert_eq!(cmd.as_deref(), Some("RETR f.bin"));
 }
 
 /// ATK-TIMEOUT: a server that never answers: the reply timer (1 s here) fails the call with

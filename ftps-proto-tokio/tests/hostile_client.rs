@@ -40,6 +40,34 @@ fn serial_run(body: impl std::future::Future<Output = ()>) {
         .block_on(body);
 }
 
+/// The fake server's result, waited for off the runtime's threads.
+async fn joined<T: Send + 'static>(server: fake::Fake<T>) -> T {
+    tokio::task::spawn_blocking(move || server.join())
+        .await
+        .expect("join")
+}
+
+/// Explicit FTPS to `server`, login, then `RETR f.bin` must fail with
+/// `DataConnection(expected)` and the session go on (`NOOP`); returns the bytes received and
+/// the command the fake server saw.
+async fn retr_fails_with(
+    server: fake::Fake<Option<String>>,
+    expected: DataError,
+) -> (Vec<u8>, Option<String>) {
+    let mut options = ConnectOptions::explicit(client_tls());
+    options.timeout = Duration::from_secs(10);
+    let mut client = connect(server.addr.port(), options).await.expect("connect");
+    client.login("demo", "pw").await.expect("login");
+    let mut got = Vec::new();
+    match client.retr("f.bin", &mut got).await {
+        Err(Error::Ftp(ClientError::DataConnection(e))) if e == expected => {}
+        other => panic!("expected DataConnection({expected:?}), got {other:?}"),
+    }
+    client.noop().await.expect("session goes on");
+    drop(client);
+    (got, joined(server).await)
+}
+
 fn violation(result: Result<Client, Error>) -> Violation {
     match result {
         Err(Error::Ftp(ClientError::ProtocolViolation(v))) => v,
@@ -57,9 +85,7 @@ fn frm_maxrep_endless_multiline_reply() {
         let server = fake::endless_multiline(64 * 1024 * 1024);
         let v = violation(connect(server.addr.port(), plain()).await);
         assert_eq!(v, Violation::ReplyTooLong);
-        let sent = tokio::task::spawn_blocking(move || server.join())
-            .await
-            .expect("join");
+        let sent = joined(server).await;
         assert!(sent < 16 * 1024 * 1024, "client read {sent} bytes");
         let grown = rss_kib().saturating_sub(before);
         assert!(grown < 8 * 1024, "RSS grew by {grown} KiB");
@@ -74,9 +100,7 @@ fn frm_maxrep_1mib_reply_line() {
         let server = fake::long_reply_line(1024 * 1024);
         let v = violation(connect(server.addr.port(), plain()).await);
         assert_eq!(v, Violation::ReplyTooLong);
-        let closed = tokio::task::spawn_blocking(move || server.join())
-            .await
-            .expect("join");
+        let closed = joined(server).await;
         assert!(closed, "client kept the connection open");
         let grown = rss_kib().saturating_sub(before);
         assert!(grown < 8 * 1024, "RSS grew by {grown} KiB");
@@ -90,9 +114,7 @@ fn eof_inside_multiline_reply() {
         let server = fake::eof_inside_reply();
         let v = violation(connect(server.addr.port(), plain()).await);
         assert_eq!(v, Violation::EofInsideReply);
-        tokio::task::spawn_blocking(move || server.join())
-            .await
-            .expect("join");
+        joined(server).await;
     });
 }
 
@@ -106,9 +128,7 @@ fn atk_tlsinj_c_234_with_injected_230() {
         options.timeout = Duration::from_secs(10);
         let v = violation(connect(server.addr.port(), options).await);
         assert_eq!(v, Violation::TlsInjection);
-        let (auth, after) = tokio::task::spawn_blocking(move || server.join())
-            .await
-            .expect("join");
+        let (auth, after) = joined(server).await;
         assert_eq!(auth.as_deref(), Some("AUTH TLS"));
         assert_eq!(after, b"", "the client sent something after 234");
     });
@@ -127,9 +147,8 @@ fn atk_pasvip_227_to_other_host_uses_control_peer() {
         let names = client.nlst(None).await.expect("nlst");
         assert_eq!(names, ["a.txt", "b.txt"]);
         client.quit().await.expect("quit");
-        let (peer, cmd) = tokio::task::spawn_blocking(move || server.join())
+        let (peer, cmd) = joined(server)
             .await
-            .expect("join")
             .expect("the data connection never arrived");
         assert_eq!(peer.ip(), std::net::Ipv4Addr::LOCALHOST);
         assert_eq!(cmd, "NLST");
@@ -143,22 +162,8 @@ fn atk_trunc_download_without_close_notify() {
     serial_run(async {
         let demo = DemoCertificate::generate().expect("demo");
         let body = hostile_common::server_cases::payload(100_000, 21);
-        let server = fake::truncated_tls_download(&demo, body.clone());
-        let mut options = ConnectOptions::explicit(client_tls());
-        options.timeout = Duration::from_secs(10);
-        let mut client = connect(server.addr.port(), options).await.expect("connect");
-        client.login("demo", "pw").await.expect("login");
-        let mut got = Vec::new();
-        let result = client.retr("f.bin", &mut got).await;
-        match result {
-            Err(Error::Ftp(ClientError::DataConnection(DataError::Truncated))) => {}
-            other => panic!("expected a truncation error, got {other:?}"),
-        }
-        client.noop().await.expect("session goes on");
-        drop(client);
-        let cmd = tokio::task::spawn_blocking(move || server.join())
-            .await
-            .expect("join");
+        let server = fake::truncated_tls_download(&demo, body);
+        let (_, cmd) = retr_fails_with(server, DataError::Truncated).await;
         assert_eq!(cmd.as_deref(), Some("RETR f.bin"));
     });
 }
@@ -171,21 +176,8 @@ fn t4217_cert_data_certificate_differs_from_control() {
         let control = DemoCertificate::generate().expect("demo");
         let data = DemoCertificate::generate().expect("demo");
         let server = fake::other_data_certificate(&control, &data);
-        let mut options = ConnectOptions::explicit(client_tls());
-        options.timeout = Duration::from_secs(10);
-        let mut client = connect(server.addr.port(), options).await.expect("connect");
-        client.login("demo", "pw").await.expect("login");
-        let mut got = Vec::new();
-        match client.retr("f.bin", &mut got).await {
-            Err(Error::Ftp(ClientError::DataConnection(DataError::TlsFailed))) => {}
-            other => panic!("expected a data TLS failure, got {other:?}"),
-        }
+        let (got, cmd) = retr_fails_with(server, DataError::TlsFailed).await;
         assert!(got.is_empty());
-        client.noop().await.expect("session goes on");
-        drop(client);
-        let cmd = tokio::task::spawn_blocking(move || server.join())
-            .await
-            .expect("join");
         assert_eq!(cmd.as_deref(), Some("RETR f.bin"));
     });
 }
@@ -211,9 +203,7 @@ fn atk_timeout_server_never_answers() {
             "{elapsed:?}"
         );
         drop(client);
-        let (cmd, closed) = tokio::task::spawn_blocking(move || server.join())
-            .await
-            .expect("join");
+        let (cmd, closed) = joined(server).await;
         assert_eq!(cmd.as_deref(), Some("USER demo"));
         assert!(closed, "client kept the connection open");
     });
@@ -241,10 +231,7 @@ fn atk_listing_100mib_line() {
             other => panic!("expected a listing-limit error, got {other:?}"),
         }
         drop(client);
-        let (sent, cmd) = tokio::task::spawn_blocking(move || server.join())
-            .await
-            .expect("join")
-            .expect("fake server");
+        let (sent, cmd) = joined(server).await.expect("fake server");
         assert_eq!(cmd, "LIST");
         // The server's writes stop once the client is gone; what it sent sits in socket buffers.
         assert!(sent < 16 * 1024 * 1024, "client read {sent} bytes");

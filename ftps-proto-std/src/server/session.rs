@@ -1,6 +1,7 @@
 //! The per-connection driver: one thread runs one [`ServerSession`] over its control
 //! connection.
 
+use crate::support::server_name::report_server_name;
 use std::collections::HashMap;
 use std::io::{Cursor, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -157,7 +158,7 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
                 }
                 Step::StartTls => {
                     let event = self.start_tls();
-                    self.report_server_name(session);
+                    report_server_name(self.session_tls.as_ref(), session);
                     session.handle_tls(Instant::now(), event);
                 }
                 Step::StopTls => {
@@ -189,15 +190,6 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
             .and_then(|()| self.stream.flush());
         self.out.clear();
         result
-    }
-
-    /// Tells the session the SNI of the control handshake that just ran (H7151-SNI).
-    fn report_server_name(&self, session: &mut ServerSession) {
-        let sni = self
-            .session_tls
-            .as_ref()
-            .and_then(SessionTls::control_server_name);
-        session.set_tls_server_name(sni.as_deref().map(str::as_bytes));
     }
 
     fn start_tls(&mut self) -> TlsEvent {

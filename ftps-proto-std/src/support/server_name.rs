@@ -5,8 +5,18 @@
 
 use std::sync::{Arc, Mutex};
 
+use ftps_proto::server::ServerSession;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
+
+use super::tls::SessionTls;
+
+/// Tells `session` the SNI of the control handshake that just ran under `tls` (`None`: plain
+/// FTP), before the handshake's `TlsEvent` (H7151-SNI). Both servers call it.
+pub fn report_server_name(tls: Option<&SessionTls>, session: &mut ServerSession) {
+    let sni = tls.and_then(SessionTls::control_server_name);
+    session.set_tls_server_name(sni.as_deref().map(str::as_bytes));
+}
 
 /// A certificate resolver that remembers the SNI of the last handshake it resolved for, and
 /// otherwise leaves the choice to the resolver it wraps. One per control connection

@@ -329,19 +329,30 @@ pub fn pasv_elsewhere() -> Fake<Option<(SocketAddr, String)>> {
     })
 }
 
+/// Explicit FTPS up to a transfer: greeting, `AUTH TLS` (handshake under `config`), the usual
+/// setup and login, `EPSV`, the transfer command answered `150` and its data connection
+/// accepted. Returns that connection (TCP, before any data TLS) and the command.
+fn explicit_transfer(
+    ctl: &mut FakeCtl,
+    config: Arc<rustls::ServerConfig>,
+) -> Option<(TcpStream, String)> {
+    ctl.send(b"220 Fake server.\r\n");
+    let line = ctl.serve_usual()?;
+    assert_eq!(line, "AUTH TLS");
+    ctl.send(b"234 Proceed.\r\n");
+    ctl.start_tls(config).ok()?;
+    let (listener, cmd) = epsv(ctl)?;
+    ctl.send(b"150 Opening data connection.\r\n");
+    let (tcp, _) = accept(&listener, Duration::from_secs(10))?;
+    Some((tcp, cmd))
+}
+
 /// ATK-TRUNC (client side): explicit FTPS; the `RETR` data connection (TLS) carries `body`,
 /// then its TCP stream ends without close_notify, and `226` follows.
 pub fn truncated_tls_download(demo: &DemoCertificate, body: Vec<u8>) -> Fake<Option<String>> {
     let config = server_tls_config(demo);
     spawn(move |mut ctl| {
-        ctl.send(b"220 Fake server.\r\n");
-        let line = ctl.serve_usual()?;
-        assert_eq!(line, "AUTH TLS");
-        ctl.send(b"234 Proceed.\r\n");
-        ctl.start_tls(config.clone()).ok()?;
-        let (listener, cmd) = epsv(&mut ctl)?;
-        ctl.send(b"150 Opening data connection.\r\n");
-        let (tcp, _) = accept(&listener, Duration::from_secs(10))?;
+        let (tcp, cmd) = explicit_transfer(&mut ctl, config.clone())?;
         let mut data = tls_accept(config, tcp).ok()?;
         io::Write::write_all(&mut data, &body).ok()?;
         io::Write::flush(&mut data).ok()?;
@@ -363,14 +374,7 @@ pub fn other_data_certificate(
     let control_config = server_tls_config(control);
     let data_config = server_tls_config(data);
     spawn(move |mut ctl| {
-        ctl.send(b"220 Fake server.\r\n");
-        let line = ctl.serve_usual()?;
-        assert_eq!(line, "AUTH TLS");
-        ctl.send(b"234 Proceed.\r\n");
-        ctl.start_tls(control_config).ok()?;
-        let (listener, cmd) = epsv(&mut ctl)?;
-        ctl.send(b"150 Opening data connection.\r\n");
-        let (tcp, _) = accept(&listener, Duration::from_secs(10))?;
+        let (tcp, cmd) = explicit_transfer(&mut ctl, control_config)?;
         if let Ok(mut data) = tls_accept(data_config, tcp) {
             let _ = io::Write::write_all(&mut data, b"not from the control connection's server");
             let _ = io::Write::flush(&mut data);

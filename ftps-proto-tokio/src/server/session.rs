@@ -1,5 +1,6 @@
 //! The per-connection driver: one task runs one [`ServerSession`] over its control connection.
 
+use ftps_proto_std::support::server_name::report_server_name;
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::net::SocketAddr;
@@ -174,7 +175,7 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
                 Step::StartTls => {
                     // Boxed for the same reason as the answers: a handshake runs once.
                     let event = Box::pin(self.start_tls()).await;
-                    self.report_server_name(session);
+                    report_server_name(self.session_tls.as_ref(), session);
                     session.handle_tls(Instant::now(), event);
                 }
                 Step::StopTls => {
@@ -195,15 +196,6 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
                 }
             }
         }
-    }
-
-    /// Tells the session the SNI of the control handshake that just ran (H7151-SNI).
-    fn report_server_name(&self, session: &mut ServerSession) {
-        let sni = self
-            .session_tls
-            .as_ref()
-            .and_then(SessionTls::control_server_name);
-        session.set_tls_server_name(sni.as_deref().map(str::as_bytes));
     }
 
     /// Frees what the driver keeps between commands, where it holds nothing.
