@@ -764,3 +764,35 @@ fn rep_nospont_no_reply_without_a_command() {
         "421 Service not available, closing control connection.\r\n"
     );
 }
+
+// S2228-3P: with foreign active addresses allowed, a PORT/EPRT elsewhere is a third-party
+// transfer, which cannot be protected: refused (534) under PROT P, also when PROT P comes
+// after the PORT; taken under PROT C, and to the client's own address under PROT P.
+#[test]
+fn s2228_3p_foreign_active_address_refused_under_prot_p() {
+    let mut config = ServerConfig::default();
+    config.active.require_peer_ip = false;
+    let refused =
+        "534 Third-party transfers cannot be protected: PROT P data goes to the client only.\r\n";
+    let mut d = Driver::new(config);
+    d.take();
+    d.cmd("AUTH TLS\r\n");
+    d.tls(TlsEvent::Established);
+    d.send(b"USER a\r\nPASS b\r\n");
+    d.answer(Response::LoggedIn);
+    d.send(b"PBSZ 0\r\nPROT P\r\n");
+    d.take();
+    assert_eq!(d.cmd("PORT 203,0,113,9,4,1\r\n"), refused);
+    assert_eq!(d.cmd("EPRT |1|203.0.113.9|1025|\r\n"), refused);
+    assert!(d.cmd("PORT 198,51,100,2,4,1\r\n").starts_with("200 "));
+    d.cmd("PROT C\r\n");
+    assert!(d.cmd("PORT 203,0,113,9,4,1\r\n").starts_with("200 "));
+    d.cmd("PROT P\r\n");
+    d.actions.clear();
+    assert_eq!(d.cmd("RETR f\r\n"), refused);
+    assert!(d.requests.is_empty());
+    assert!(!d
+        .actions
+        .iter()
+        .any(|a| matches!(a, DataAction::Connect { .. })));
+}

@@ -29,7 +29,9 @@ pub struct ActiveConfig {
     /// `PORT`/`EPRT` are accepted at all. Default `true`.
     pub enabled: bool,
     /// Only the control connection's peer address may be the target (FTP bounce defence).
-    /// Default `true`; `false` allows FXP (server-to-server) transfers.
+    /// Default `true`; `false` allows FXP (server-to-server) transfers, under `PROT C` only:
+    /// a third-party transfer cannot be protected (S2228-3P), so under `PROT P` a target other
+    /// than the peer is refused with `534`.
     pub require_peer_ip: bool,
     /// Lowest target port accepted; lower ones are answered `504`. Default `1024`.
     pub min_port: u16,

@@ -779,6 +779,20 @@ impl ServerSession {
         }
     }
 
+    /// S2228-3P: an active data connection to an address other than the client's (allowed when
+    /// `active.require_peer_ip` is off) would be a third-party transfer, which RFC 2228 §11 and
+    /// RFC 4217 §7 cannot protect: under PROT P it is refused rather than reported protected.
+    fn third_party_protected(&self, addr: SocketAddr) -> bool {
+        self.prot.private && !same_ip(addr.ip(), self.peer.ip())
+    }
+
+    fn refuse_third_party(&mut self) {
+        self.reply(
+            ReplyCode::C534,
+            b"Third-party transfers cannot be protected: PROT P data goes to the client only.",
+        );
+    }
+
     /// PORT/EPRT with the RFC 2577 checks (S2577-BOUNCE, S2577-LOWPORT).
     fn on_active(&mut self, addr: SocketAddr, verb: &[u8]) {
         if self.epsv_all {
@@ -795,6 +809,8 @@ impl ServerSession {
             );
         } else if addr.port() < self.config.active.min_port {
             self.reply(ReplyCode::C504, b"Data connection port refused.");
+        } else if self.third_party_protected(addr) {
+            self.refuse_third_party();
         } else {
             self.drop_data();
             let id = self.new_data_id();
@@ -908,6 +924,12 @@ impl ServerSession {
                     ReplyCode::C521,
                     b"PROT changed after PASV/EPSV; send PASV or EPSV again.",
                 );
+                return;
+            }
+            DataSetup::Active { addr, .. } if self.third_party_protected(*addr) => {
+                // PROT P came after a PORT/EPRT elsewhere (T4217-ANYTIME).
+                self.drop_data();
+                self.refuse_third_party();
                 return;
             }
             DataSetup::Passive { id, .. } | DataSetup::Active { id, .. } => *id,
