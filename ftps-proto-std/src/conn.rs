@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use ftps_proto::session::{DataAction, DataError, DataEvent, DataId, DataTls};
 use tracing::debug;
 
-use crate::data::{bind_listener, connect};
+use crate::data::{bind_listener, connect, drain_after_sending};
 use crate::stream::{accept_tls_with, connect_tls, read_client_hello, FtpStream};
 use crate::support::data_ports::peer_allowed;
 use crate::support::data_tls::{
@@ -85,6 +85,13 @@ impl Cancel {
         if let Some(tcp) = socket.take() {
             let _ = tcp.shutdown(Shutdown::Both);
         }
+    }
+
+    /// Forgets the current socket without shutting it down: a finished sender that drains
+    /// on its own after its final event ([`Progress::report_then_drain`]).
+    fn forget(&self) {
+        let mut socket = self.socket.lock().unwrap_or_else(|p| p.into_inner());
+        socket.take();
     }
 
     fn is_cancelled(&self) -> bool {
@@ -361,6 +368,7 @@ pub(crate) struct Progress {
     id: DataId,
     events: Sender<(DataId, DataEvent)>,
     clock: ProgressClock,
+    cancel: Arc<Cancel>,
 }
 
 impl Progress {
@@ -370,6 +378,27 @@ impl Progress {
             let _ = self.events.send((self.id, DataEvent::Progress { bytes }));
         }
     }
+
+    /// Reports a sending transfer's final event, then, when it finished, drains the data
+    /// connection on this thread ([`drain_after_sending`]). Our close_notify and FIN are out,
+    /// so the reply need not wait for the peer's close (a client may close only after the
+    /// `226`), and the socket stays open until the peer has read everything; the `Close` that
+    /// follows the event no longer shuts it down. Returns no event for the task to send.
+    pub(crate) fn report_then_drain(
+        self,
+        event: DataEvent,
+        mut stream: FtpStream,
+    ) -> Option<DataEvent> {
+        let finished = matches!(event, DataEvent::Finished { .. });
+        if finished {
+            self.cancel.forget();
+        }
+        let _ = self.events.send((self.id, event));
+        if finished {
+            drain_after_sending(&mut stream);
+        }
+        None
+    }
 }
 
 impl TaskContext {
@@ -378,6 +407,7 @@ impl TaskContext {
             id: self.id,
             events: self.events.clone(),
             clock: ProgressClock::new(Instant::now()),
+            cancel: self.cancel.clone(),
         }
     }
 
@@ -526,6 +556,10 @@ impl TaskContext {
                 let config = session.data_config_known(*direction);
                 let s = accept_tls_with(hello, config, tcp, self.limit)
                     .map_err(|_| DataError::TlsFailed)?;
+                if let Err(e) = session.check_client_certificate(s.conn.peer_certificates()) {
+                    debug!(data = self.id.get(), error = %e, "data connection refused");
+                    return Err(DataError::TlsFailed);
+                }
                 let kind = s.conn.handshake_kind();
                 Ok(Some((FtpStream::Server(Box::new(s)), tls_details(kind))))
             }

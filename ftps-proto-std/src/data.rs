@@ -42,14 +42,28 @@ pub(crate) fn connect(addr: SocketAddr, limit: Duration) -> io::Result<TcpStream
 }
 
 /// Sends everything `source` yields on `data` (converted to the network form in
-/// [`Representation::Ascii`]), then ends the stream properly: TLS
-/// close_notify and FIN, then reads until the peer closes (bounded by [`DRAIN_LIMIT`]) so that
-/// nothing the peer still sends (a TLS 1.3 session ticket, its close_notify) makes our close
-/// reset the connection before the peer has read everything.
+/// [`Representation::Ascii`]), then ends the stream properly: TLS close_notify and FIN
+/// ([`close_sending`]), then reads until the peer closes ([`drain_after_sending`]).
 ///
 /// Returns the bytes written on the data connection; `progress` is called with the running
 /// total after each chunk. The buffers are allocated once per transfer.
 pub(crate) fn send_stream<R>(
+    source: &mut R,
+    data: &mut FtpStream,
+    repr: Representation,
+    progress: impl FnMut(u64),
+) -> Result<u64, CopyError>
+where
+    R: Read + ?Sized,
+{
+    let total = send_and_close(source, data, repr, progress)?;
+    drain_after_sending(data);
+    Ok(total)
+}
+
+/// [`send_stream`] without the drain: the bytes, then close_notify and FIN. The caller drains
+/// ([`drain_after_sending`]) before dropping the stream.
+pub(crate) fn send_and_close<R>(
     source: &mut R,
     data: &mut FtpStream,
     repr: Representation,
@@ -75,28 +89,41 @@ where
         total += out.len() as u64;
         progress(total);
     }
-    finish_sending(data, &mut buf)?;
+    close_sending(data)?;
     Ok(total)
 }
 
 /// Ends a stream we sent on: flush, close_notify + FIN, drain until the peer's close.
-pub(crate) fn finish_sending(data: &mut FtpStream, buf: &mut [u8]) -> Result<(), CopyError> {
+pub(crate) fn finish_sending(data: &mut FtpStream) -> Result<(), CopyError> {
+    close_sending(data)?;
+    drain_after_sending(data);
+    Ok(())
+}
+
+/// Flush, then TLS close_notify and FIN: everything we sent is on its way.
+pub(crate) fn close_sending(data: &mut FtpStream) -> Result<(), CopyError> {
     data.flush()
         .map_err(|_| CopyError::Data(DataError::Broken))?;
     data.shutdown_write()
-        .map_err(|_| CopyError::Data(DataError::Broken))?;
-    // Whatever the peer does now (close_notify, FIN, reset, silence) the data is delivered.
+        .map_err(|_| CopyError::Data(DataError::Broken))
+}
+
+/// After [`close_sending`]: reads until the peer closes, bounded by [`DRAIN_LIMIT`], so that
+/// nothing the peer still sends (a TLS 1.3 session ticket, its close_notify) makes our close
+/// reset the connection before the peer has read everything. Whatever the peer does (close,
+/// reset, silence), the data is delivered.
+pub(crate) fn drain_after_sending(data: &mut FtpStream) {
+    let mut buf = [0u8; 4096];
     let deadline = Instant::now() + DRAIN_LIMIT;
     while let Some(left) = remaining(deadline) {
         if data.set_read_timeout(Some(left)).is_err() {
             break;
         }
-        match data.read(buf) {
+        match data.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
     }
-    Ok(())
 }
 
 /// Receives the whole stream into `sink` (converted to local line ends in

@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::debug;
 
-use crate::data::{bind_listener, connect};
+use crate::data::{bind_listener, connect, drain_after_sending};
 use crate::stream::{connect_tls, with_timeout, FtpStream};
 
 struct Task<J> {
@@ -287,6 +287,25 @@ impl Progress {
             let _ = self.events.send((self.id, DataEvent::Progress { bytes }));
         }
     }
+
+    /// Reports a sending transfer's final event, then, when it finished, drains the data
+    /// connection in a task of its own ([`drain_after_sending`], at most its limit). Our
+    /// close_notify and FIN are out, so the reply need not wait for the peer's close (a client
+    /// may close only after the `226`), and the socket stays open until the peer has read
+    /// everything, also when the `Close` that follows the event aborts this task. Returns no
+    /// event for the task to send.
+    pub(crate) fn report_then_drain(
+        self,
+        event: DataEvent,
+        mut stream: FtpStream,
+    ) -> Option<DataEvent> {
+        let finished = matches!(event, DataEvent::Finished { .. });
+        let _ = self.events.send((self.id, event));
+        if finished {
+            tokio::spawn(async move { drain_after_sending(&mut stream).await });
+        }
+        None
+    }
 }
 
 impl TaskContext {
@@ -366,6 +385,11 @@ impl TaskContext {
                 let s = with_timeout(self.limit, start.into_stream(config))
                     .await
                     .map_err(|_| DataError::TlsFailed)?;
+                if let Err(e) = session.check_client_certificate(s.get_ref().1.peer_certificates())
+                {
+                    debug!(data = self.id.get(), error = %e, "data connection refused");
+                    return Err(DataError::TlsFailed);
+                }
                 let kind = s.get_ref().1.handshake_kind();
                 Ok(Some((FtpStream::Server(Box::new(s)), tls_details(kind))))
             }

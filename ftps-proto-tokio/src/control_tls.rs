@@ -150,6 +150,11 @@ impl ControlTls {
         self.conn.protocol_version()
     }
 
+    /// The certificate chain the client presented, if any.
+    pub fn peer_certificates(&self) -> Option<&[rustls::pki_types::CertificateDer<'static>]> {
+        self.conn.peer_certificates()
+    }
+
     /// The TCP stream underneath.
     pub fn get_ref(&self) -> &TcpStream {
         &self.tcp

@@ -787,10 +787,7 @@ impl DataWriter<'_> {
         self.finished = true;
         let result = match self.error {
             Some(e) => Err(CopyError::Data(e)),
-            None => {
-                let mut buf = vec![0u8; 4096];
-                crate::data::finish_sending(&mut self.stream, &mut buf).map(|()| self.bytes)
-            }
+            None => crate::data::finish_sending(&mut self.stream).map(|()| self.bytes),
         };
         self.client
             .end_transfer(self.op, self.id, result)

@@ -16,7 +16,7 @@ use tracing::{debug, info, warn};
 
 use super::{Authenticator, Shared, Storage};
 use crate::conn::{DataTasks, Progress, Woken, BUSY_POLL};
-use crate::data::{receive_stream, send_stream, CopyError, Representation};
+use crate::data::{receive_stream, send_and_close, CopyError, Representation};
 use crate::stream::{accept_tls, is_timeout, stop_tls, FtpStream};
 use crate::support::answer::{self, Answer, Answerer, Call, Next, Outcome};
 use crate::support::data_tls::DataTlsRole;
@@ -203,6 +203,7 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
         match accept_tls(tls.control_config(), tcp, limit) {
             Ok(s) => {
                 debug!(peer = %self.peer, version = ?s.conn.protocol_version(), "control TLS established");
+                tls.pin_client_certificate(s.conn.peer_certificates());
                 self.stream = FtpStream::Server(Box::new(s));
                 TlsEvent::Established
             }
@@ -308,12 +309,14 @@ fn run_job<S: Storage>(
 ) -> Option<DataEvent> {
     let result = match job {
         answer::Job::SendFile(mut reader, repr) => {
-            send_stream(&mut reader, &mut stream, repr, |n| progress.report(n))
+            let sent = send_and_close(&mut reader, &mut stream, repr, |n| progress.report(n));
+            return progress.report_then_drain(server_data_event(sent), stream);
         }
         answer::Job::SendBytes(bytes) => {
             let mut source = Cursor::new(bytes);
             let repr = Representation::Binary;
-            send_stream(&mut source, &mut stream, repr, |n| progress.report(n))
+            let sent = send_and_close(&mut source, &mut stream, repr, |n| progress.report(n));
+            return progress.report_then_drain(server_data_event(sent), stream);
         }
         answer::Job::Receive {
             mut writer,

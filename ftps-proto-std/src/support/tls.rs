@@ -328,6 +328,7 @@ impl ServerTls {
         Ok(SessionTls {
             control: Arc::new(control),
             server_name,
+            client_certificate: Arc::default(),
             data: OnceLock::new(),
             download: OnceLock::new(),
             data_tickets: self.options.data_tickets,
@@ -348,6 +349,8 @@ pub struct SessionTls {
     control: Arc<ServerConfig>,
     /// The control config's certificate resolver, which records the SNI (H7151-SNI).
     server_name: Arc<ServerNameRecorder>,
+    /// The client certificate of the control connection, if it presented one (T4217-CERT).
+    client_certificate: Arc<CertificatePin>,
     data: OnceLock<Arc<ServerConfig>>,
     download: OnceLock<Arc<ServerConfig>>,
     data_tickets: usize,
@@ -414,6 +417,42 @@ impl SessionTls {
     /// resumes only under the same name).
     pub fn control_server_name(&self) -> Option<Box<str>> {
         self.server_name.server_name()
+    }
+
+    /// Records the client certificate chain the control connection's handshake presented
+    /// (none: no client certificate). The servers call it after each control handshake.
+    pub fn pin_client_certificate(&self, chain: Option<&[CertificateDer<'_>]>) {
+        self.client_certificate.set(chain);
+    }
+
+    /// T4217-CERT (server side): when the control connection presented a client certificate,
+    /// a data connection must present the same one (RFC 4217 §15.1.1); without one, any is
+    /// taken (the client verifier still decides whether it is valid). A data handshake that
+    /// resumes the control session carries its certificate, so this matters when data-session
+    /// reuse is not required. The servers fail the data connection otherwise (`522`).
+    ///
+    /// ```
+    /// use rustls::pki_types::CertificateDer;
+    /// use ftps_proto_std::support::{cert::DemoCertificate, tls::*};
+    /// let demo = DemoCertificate::generate().unwrap();
+    /// let session = ServerTls::from_pem(demo.cert_pem.as_bytes(), demo.key_pem.as_bytes(),
+    ///     ServerTlsOptions::default()).unwrap().session().unwrap();
+    /// let (a, b) = ([CertificateDer::from(vec![1])], [CertificateDer::from(vec![2])]);
+    /// session.pin_client_certificate(None);
+    /// assert!(session.check_client_certificate(Some(&b)).is_ok());
+    /// session.pin_client_certificate(Some(&a));
+    /// assert!(session.check_client_certificate(Some(&a)).is_ok());
+    /// assert!(session.check_client_certificate(Some(&b)).is_err());
+    /// assert!(session.check_client_certificate(None).is_err());
+    /// ```
+    pub fn check_client_certificate(
+        &self,
+        chain: Option<&[CertificateDer<'_>]>,
+    ) -> Result<(), CertificateMismatch> {
+        match self.client_certificate.check(chain) {
+            Err(CertificateMismatch::NoControlCertificate) => Ok(()),
+            other => other,
+        }
     }
 
     /// The control config with another number of TLS 1.3 tickets (same key and cache); data

@@ -21,7 +21,10 @@ use std::time::{Duration, Instant};
 
 use ftps_proto_std::support::cert::DemoCertificate;
 use ftps_proto_std::support::server_options::{PartialUploads, ServerOptions};
-use ftps_proto_std::support::tls::{ClientTls, ServerTlsOptions, ServerVerification};
+use ftps_proto_std::support::tls::{
+    certificates_from_pem, private_key_from_pem, ClientCertPolicy, ClientTls, ServerTlsOptions,
+    ServerVerification,
+};
 use rustls::pki_types::ServerName;
 
 /// What a hostile-server case needs of the server under test; each adapter's test file turns
@@ -34,6 +37,8 @@ pub struct Setup {
     pub delete_partial: bool,
     /// Last word on the core's session configuration.
     pub session: Box<dyn FnOnce(&mut ftps_proto::server::ServerConfig) + Send>,
+    /// Client certificates the server asks for.
+    pub client_certs: ClientCertPolicy,
 }
 
 impl Setup {
@@ -43,6 +48,7 @@ impl Setup {
             require_reuse: true,
             delete_partial: false,
             session: Box::new(|_| {}),
+            client_certs: ClientCertPolicy::None,
         }
     }
 
@@ -57,12 +63,9 @@ impl Setup {
     /// The server options of this setup (both adapters take the same ones): TLS from `demo`
     /// unless plain, a 10 ms failed-login delay, then the setup's last word.
     pub fn server_options(self, demo: &DemoCertificate) -> ServerOptions {
-        let mut options = mode::server_options(
-            self.mode,
-            self.require_reuse,
-            ServerTlsOptions::default(),
-            demo,
-        );
+        let mut tls_options = ServerTlsOptions::default();
+        tls_options.client_certs = self.client_certs;
+        let mut options = mode::server_options(self.mode, self.require_reuse, tls_options, demo);
         if self.delete_partial {
             options.partial_uploads = PartialUploads::Delete;
         }
@@ -127,6 +130,18 @@ pub fn fd_count() -> usize {
 /// A client TLS setup that accepts the demo certificate (and anything else).
 pub fn client_tls() -> ClientTls {
     ClientTls::new(ServerVerification::DangerousAcceptAnyCertificate, None).expect("client tls")
+}
+
+/// A client TLS setup like [`client_tls`] that presents `demo`'s certificate as its client
+/// certificate.
+pub fn client_tls_with_cert(demo: &DemoCertificate) -> ClientTls {
+    let certs = certificates_from_pem(demo.cert_pem.as_bytes()).expect("certs");
+    let key = private_key_from_pem(demo.key_pem.as_bytes()).expect("key");
+    ClientTls::new(
+        ServerVerification::DangerousAcceptAnyCertificate,
+        Some((certs, key)),
+    )
+    .expect("client tls")
 }
 
 pub fn server_name() -> ServerName<'static> {

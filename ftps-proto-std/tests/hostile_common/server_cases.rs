@@ -268,13 +268,62 @@ fn retr_refused_with(c: &mut Ctl, tls: &ClientTls) {
     }
 }
 
-/// `RETR f.txt` with the control session's own `tls`: resumed, `hello\n`, `226`.
+/// `RETR f.txt` with the control session's own `tls`: resumed, `hello\n`, `226`. The `226`
+/// comes while this client still holds the data connection open (it closes only after the
+/// reply): the server's wait for the client's close (at most 10 s, so that its own close
+/// cannot reset the connection) runs after the reply, not before.
 fn retr_resumed_with(c: &mut Ctl, tls: &ClientTls) {
     let tcp = c.epsv_connect(None);
     c.send("RETR f.txt");
     assert_eq!(c.reply(), "150 Opening data connection.\r\n");
     let mut s = tls_connect(tls.config(), tcp).expect("data TLS");
     assert!(resumed(&s));
+    let mut got = Vec::new();
+    s.read_to_end(&mut got).expect("read");
+    assert_eq!(got, b"hello\n");
+    assert_eq!(
+        c.try_reply(Duration::from_secs(5)).ok().as_deref(),
+        Some("226 Transfer complete.\r\n")
+    );
+    drop(s);
+}
+
+/// T4217-CERT (server side): with client certificates and data-session reuse not required, a
+/// data connection that presents another valid client certificate than the control
+/// connection's is refused with `522` and sent nothing; the control connection's certificate
+/// is taken on a full handshake too.
+pub fn data_client_certificate_differs(start: Start) {
+    let a = DemoCertificate::generate().expect("demo");
+    let b = DemoCertificate::generate().expect("demo");
+    let roots = [&a, &b]
+        .iter()
+        .flat_map(|d| certificates_from_pem(d.cert_pem.as_bytes()).expect("pem"))
+        .collect();
+    let mut setup = Setup::new(Mode::Explicit);
+    setup.require_reuse = false;
+    setup.client_certs = ClientCertPolicy::Required(roots);
+    let server = start(setup);
+    std::fs::write(server.root.join("f.txt"), b"hello\n").expect("write");
+    let mut c = Ctl::open_explicit_prot_p(server.addr, &client_tls_with_cert(&a));
+    assert_eq!(c.code("TYPE I"), "200 Type set to I.");
+    let tcp = c.epsv_connect(None);
+    c.send("RETR f.txt");
+    assert_eq!(c.reply(), "150 Opening data connection.\r\n");
+    let handshake = tls_connect(client_tls_with_cert(&b).config(), tcp);
+    assert_eq!(
+        c.reply(),
+        "522 TLS negotiation on the data connection failed.\r\n"
+    );
+    if let Ok(mut s) = handshake {
+        let (bytes, closed) = read_until_closed(&mut s, Duration::from_secs(5));
+        assert!(closed);
+        assert_eq!(bytes, b"");
+    }
+    let tcp = c.epsv_connect(None);
+    c.send("RETR f.txt");
+    assert_eq!(c.reply(), "150 Opening data connection.\r\n");
+    let mut s = tls_connect(client_tls_with_cert(&a).config(), tcp).expect("data TLS");
+    assert!(!resumed(&s));
     let mut got = Vec::new();
     s.read_to_end(&mut got).expect("read");
     assert_eq!(got, b"hello\n");
@@ -723,6 +772,8 @@ macro_rules! server_tests {
             atk_traversal_long_name_553 => long_name_refused;
             /// H7151-SNI
             h7151_sni_host_after_tls_must_match => host_after_tls_must_match_sni;
+            /// T4217-CERT (server side)
+            t4217_cert_data_client_certificate_differs_522 => data_client_certificate_differs;
         }
     };
     (@each $start:path; $($(#[$meta:meta])* $name:ident => $case:ident;)*) => {$(

@@ -318,12 +318,7 @@ impl<'a> DataWriter<'a> {
             Some(e) => Err(CopyError::Data(e)),
             None => match std::future::poll_fn(|cx| self.poll_drain(cx)).await {
                 Err(_) => Err(CopyError::Data(DataError::Broken)),
-                Ok(()) => {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    finish_sending(&mut self.stream, &mut buf)
-                        .await
-                        .map(|()| self.bytes)
-                }
+                Ok(()) => finish_sending(&mut self.stream).await.map(|()| self.bytes),
             },
         };
         let (op, id) = (self.op, self.id);

@@ -22,7 +22,7 @@ use tracing::{debug, info, warn};
 
 use super::{Authenticator, Shared, Storage};
 use crate::conn::{DataTasks, Progress};
-use crate::data::{receive_stream, send_stream, CopyError, Representation};
+use crate::data::{receive_stream, send_and_close, CopyError, Representation};
 use crate::stream::{stop_tls, ControlTls, FtpStream};
 
 /// Control-connection read buffer: it starts at `CONTROL_BUFFER_START` bytes (a command line
@@ -232,6 +232,7 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
         match ControlTls::accept(tls.control_config(), tcp, limit).await {
             Ok(s) => {
                 debug!(peer = %self.peer, version = ?s.protocol_version(), "control TLS established");
+                tls.pin_client_certificate(s.peer_certificates());
                 self.stream = FtpStream::ServerControl(Box::new(s));
                 TlsEvent::Established
             }
@@ -351,12 +352,14 @@ async fn run_job<S: Storage>(
 ) -> Option<DataEvent> {
     let result = match job {
         answer::Job::SendFile(mut reader, repr) => {
-            send_stream(&mut reader, &mut stream, repr, |n| progress.report(n)).await
+            let sent = send_and_close(&mut reader, &mut stream, repr, |n| progress.report(n)).await;
+            return progress.report_then_drain(server_data_event(sent), stream);
         }
         answer::Job::SendBytes(bytes) => {
             let mut source = Cursor::new(bytes);
             let repr = Representation::Binary;
-            send_stream(&mut source, &mut stream, repr, |n| progress.report(n)).await
+            let sent = send_and_close(&mut source, &mut stream, repr, |n| progress.report(n)).await;
+            return progress.report_then_drain(server_data_event(sent), stream);
         }
         answer::Job::Receive {
             mut writer,
