@@ -448,3 +448,37 @@ proptest! {
         }
     }
 }
+
+/// Freeing an idle buffer keeps the errors of over-long lines not reported yet: they come
+/// first, in order, and later over-long lines merge with them as before (the records once
+/// kept their old positions, were never reported, and every later over-long line queued one
+/// more: unbounded memory, a server fuzz find).
+#[test]
+fn release_memory_keeps_pending_line_errors() {
+    let mut rx = small(8, 8, LineEnding::Crlf);
+    rx.push(b"OK\r\nmuch too long\r\n");
+    // Only the first line is read before the session goes idle.
+    assert_eq!(rx.next_line(), Some(Ok(&b"OK"[..])));
+    assert_eq!(rx.buffered(), 0);
+    rx.release_memory();
+    rx.push(b"NOOP\r\nalso much too long\r\nand again too long\r\nPWD\r\n");
+    assert_eq!(
+        drain(&mut rx),
+        [
+            too_long(8),
+            ok(b"NOOP"),
+            too_long(8),
+            too_long(8),
+            ok(b"PWD")
+        ]
+    );
+    // A long run of over-long lines between releases stays one record.
+    for _ in 0..1000 {
+        rx.push(b"over the limit\r\n");
+        rx.release_memory();
+    }
+    rx.push(b"END\r\n");
+    let items = drain(&mut rx);
+    assert_eq!(items.len(), 1001);
+    assert_eq!(items.last(), Some(&ok(b"END")));
+}

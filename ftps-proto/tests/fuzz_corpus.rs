@@ -2,11 +2,75 @@
 //! (`fuzz/regressions/<target>/*`) through the harness function of its target, on the stable
 //! toolchain: the fuzzers' invariants are checked in every `cargo test` run.
 #![cfg(feature = "testing")]
+// The per-thread counting allocator below is a `GlobalAlloc` (see the workspace lints).
+#![allow(unsafe_code)]
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use ftps_proto::harness::TARGETS;
+
+/// The system allocator, counting the bytes each thread has allocated and not freed, so the
+/// harnesses' memory bounds hold here as in the fuzzers (each test runs its inputs on one
+/// thread; tests run side by side).
+struct PerThreadCounting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+}
+
+fn count(delta: isize) {
+    // A thread being torn down has no counter left: nothing to count then.
+    let _ = LIVE.try_with(|live| live.set(live.get() + delta));
+}
+
+fn size(n: usize) -> isize {
+    isize::try_from(n).unwrap_or(isize::MAX)
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; only a thread-local counter (const
+// initialised, so it never allocates) is updated.
+unsafe impl GlobalAlloc for PerThreadCounting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            count(size(layout.size()));
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            count(size(layout.size()));
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        count(-size(layout.size()));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            count(size(new_size) - size(layout.size()));
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: PerThreadCounting = PerThreadCounting;
+
+/// This thread's live bytes (memory freed here that another thread allocated makes it drift
+/// down, never up: the harnesses compare growth within one input).
+fn live_bytes() -> usize {
+    usize::try_from(LIVE.with(Cell::get).max(0)).unwrap_or(0)
+}
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
@@ -44,6 +108,7 @@ fn files(dir: &Path) -> Vec<(String, PathBuf)> {
 }
 
 fn replay(kind: &str) -> usize {
+    ftps_proto::harness::set_memory_probe(live_bytes);
     let all = files(&fuzz_dir().join(kind));
     let mut broken = Vec::new();
     for (target, path) in &all {
@@ -105,5 +170,6 @@ fn replay_one() {
         .find(|(t, _)| *t == target)
         .map(|(_, f)| *f)
         .expect("a known target");
+    ftps_proto::harness::set_memory_probe(live_bytes);
     run(&fs::read(input).expect("a readable input"));
 }

@@ -34,6 +34,37 @@ fn frm_maxcmd_pipelined_flood_while_waiting_closes_421() {
     );
 }
 
+/// Over-long lines that alternate between the command and the security-command limits while a
+/// command waits (here: a storage answer) leave error records but no bytes: they count towards
+/// the pipelining bound too, so the flood ends with `421` instead of growing without end (a
+/// server fuzz find, during a delayed greeting).
+#[test]
+fn frm_maxcmd_overlong_line_flood_while_waiting_closes_421() {
+    let mut config = ServerConfig::default();
+    config.limits.max_line = 64;
+    config.limits.max_security_line = 32;
+    config.max_pipelined = 4096;
+    let mut d = Driver::logged_in_with(config);
+    d.send(b"CWD x\r\n");
+    let long_security = format!("ADAT {}\r\n", "A".repeat(40));
+    let long_command = format!("NOOP {}\r\n", "B".repeat(100));
+    let mut rounds = 0;
+    while d.closed.is_none() && rounds < 100_000 {
+        d.send(long_security.as_bytes());
+        d.send(long_command.as_bytes());
+        rounds += 1;
+    }
+    // Each round leaves two error records (24 bytes each on 64-bit targets) and no bytes.
+    assert!(rounds < 1_000, "{rounds} rounds");
+    assert_eq!(d.take(), "421 Too many pipelined commands; closing.\r\n");
+    assert_eq!(
+        d.closed,
+        Some(CloseReason::ProtocolViolation(
+            "too many pipelined commands"
+        ))
+    );
+}
+
 #[test]
 fn atk_traversal_paths_clamped_at_root() {
     let mut d = Driver::logged_in();

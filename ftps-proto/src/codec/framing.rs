@@ -337,6 +337,28 @@ impl LineBuffer {
         self.buf.len() - self.start
     }
 
+    /// Memory the unread input holds: the [`buffered`](Self::buffered) bytes plus the records
+    /// of over-long lines not reported yet. While lines are not read, a peer can add records
+    /// without adding bytes (over-long lines of alternating limits at one position), so a
+    /// session bounds this, not the bytes alone.
+    ///
+    /// ```
+    /// use ftps_proto::codec::{LineBuffer, LineEnding};
+    /// use ftps_proto::Limits;
+    /// let mut limits = Limits::default();
+    /// limits.max_line = 16;
+    /// limits.max_security_line = 8;
+    /// let mut rx = LineBuffer::new(limits, LineEnding::Crlf);
+    /// for _ in 0..100 {
+    ///     rx.push(b"ADAT 0123456789\r\nNOOP 0123456789 0123456789\r\n");
+    /// }
+    /// assert_eq!(rx.buffered(), 0);
+    /// assert!(rx.held() >= 200 * 8);
+    /// ```
+    pub fn held(&self) -> usize {
+        self.buffered() + self.overflows.len() * std::mem::size_of::<Overflow>()
+    }
+
     /// Whether nothing at all is pending: no unread bytes, no error to report, no over-long
     /// line being dropped and no unfinished Telnet sequence. After `AUTH TLS` a session checks
     /// this to detect bytes injected before the TLS handshake.
@@ -367,6 +389,12 @@ impl LineBuffer {
     /// [`push`](Self::push) allocates again.
     pub fn release_memory(&mut self) {
         if self.buffered() == 0 {
+            // Errors still to report for over-long lines sit where the next line will start:
+            // that position becomes 0 (left in place, they were never reported, and every
+            // later over-long line queued a record of its own).
+            for o in &mut self.overflows {
+                o.pos = o.pos.saturating_sub(self.start);
+            }
             self.buf = Vec::new();
             self.start = 0;
             self.line_start = 0;

@@ -154,8 +154,9 @@ pub struct ServerConfig {
     pub passive: PassiveConfig,
     /// Control-channel buffer limits.
     pub limits: Limits,
-    /// Most bytes of pipelined, not yet answered commands held while a command is in progress;
-    /// past it the session ends with `421`. Default 64 KiB.
+    /// Most bytes of pipelined, not yet answered commands held while a command is in progress
+    /// (an over-long line counts the size of the record of its error); past it the session
+    /// ends with `421`. Default 64 KiB.
     pub max_pipelined: usize,
     /// Optional commands offered.
     pub features: Features,

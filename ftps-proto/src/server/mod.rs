@@ -228,7 +228,8 @@ impl ServerSession {
             self.out.raw(&self.scratch);
         }
         self.process(now);
-        if !matches!(self.conn, Conn::Closed) && self.lines.buffered() > self.config.max_pipelined {
+        // Bytes and the records of over-long lines alike: both wait for an answer.
+        if !matches!(self.conn, Conn::Closed) && self.lines.held() > self.config.max_pipelined {
             self.close_with(
                 ReplyCode::C421,
                 b"Too many pipelined commands; closing.",
