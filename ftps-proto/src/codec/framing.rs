@@ -337,10 +337,11 @@ impl LineBuffer {
         self.buf.len() - self.start
     }
 
-    /// Memory the unread input holds: the [`buffered`](Self::buffered) bytes plus the records
-    /// of over-long lines not reported yet. While lines are not read, a peer can add records
-    /// without adding bytes (over-long lines of alternating limits at one position), so a
-    /// session bounds this, not the bytes alone.
+    /// What the unread input holds: the [`buffered`](Self::buffered) bytes plus, for every
+    /// over-long line not reported yet, the size of an error record. While lines are not read,
+    /// a peer can add such lines without adding bytes (their errors merge into one record, or
+    /// alternate limits at one position), and each will cost a reply: a session bounds this,
+    /// not the bytes alone.
     ///
     /// ```
     /// use ftps_proto::codec::{LineBuffer, LineEnding};
@@ -356,7 +357,9 @@ impl LineBuffer {
     /// assert!(rx.held() >= 200 * 8);
     /// ```
     pub fn held(&self) -> usize {
-        self.buffered() + self.overflows.len() * std::mem::size_of::<Overflow>()
+        let pending: usize = self.overflows.iter().map(|o| o.count).sum();
+        self.buffered()
+            .saturating_add(pending.saturating_mul(std::mem::size_of::<Overflow>()))
     }
 
     /// Whether nothing at all is pending: no unread bytes, no error to report, no over-long
