@@ -25,6 +25,15 @@ fn options(server: &TestServer, mode: Mode, active: bool, prot: ProtectionLevel)
     o
 }
 
+/// A client of `server` with `opts`, logged in as the demo user.
+async fn logged_in(server: &TestServer, opts: ConnectOptions) -> Client {
+    let mut client = Client::connect("localhost", server.addr.port(), opts)
+        .await
+        .expect("connect");
+    client.login(USER, PASSWORD).await.expect("login");
+    client
+}
+
 /// Upload, download, resume, append, listing and file commands in one session.
 async fn round_trip(mode: Mode, active: bool, prot: ProtectionLevel) {
     let server = TestServer::start(mode, true).await;
@@ -207,10 +216,7 @@ async fn adp_close_ccc_then_transfer() {
         auth_ssl_fallback: false,
     };
     let run = async {
-        let mut client = Client::connect("localhost", server.addr.port(), opts)
-            .await
-            .unwrap();
-        client.login(USER, PASSWORD).await.unwrap();
+        let mut client = logged_in(&server, opts).await;
         client.ccc().await.expect("ccc");
         assert!(!client.is_control_tls());
         std::fs::write(server.root.join("c.txt"), b"after ccc").unwrap();
@@ -231,10 +237,7 @@ async fn adp_resume_twelve_transfers_one_session() {
     std::fs::write(server.root.join("n.txt"), b"n").unwrap();
     let run = async {
         let opts = options(&server, Mode::Explicit, false, ProtectionLevel::Private);
-        let mut client = Client::connect("localhost", server.addr.port(), opts)
-            .await
-            .unwrap();
-        client.login(USER, PASSWORD).await.unwrap();
+        let mut client = logged_in(&server, opts).await;
         for i in 0..12 {
             let mut v = Vec::new();
             client
@@ -257,10 +260,7 @@ async fn session_goes_on_after_idle_buffers_are_freed() {
     std::fs::write(server.root.join("idle.txt"), b"still here").unwrap();
     let run = async {
         let opts = options(&server, Mode::Explicit, false, ProtectionLevel::Private);
-        let mut client = Client::connect("localhost", server.addr.port(), opts)
-            .await
-            .unwrap();
-        client.login(USER, PASSWORD).await.unwrap();
+        let mut client = logged_in(&server, opts).await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         client.noop().await.expect("noop after idle");
         let mut v = Vec::new();

@@ -351,7 +351,13 @@ fn s2577_peer_foreign_connection_rejected_keeps_waiting() {
 }
 
 fn protected_session() -> Driver {
-    let mut d = Driver::ready();
+    protected_session_with(ServerConfig::default())
+}
+
+/// Explicit FTPS with `config`: TLS, login, `PBSZ 0`, `PROT P`; every reply consumed.
+fn protected_session_with(config: ServerConfig) -> Driver {
+    let mut d = Driver::new(config);
+    d.take();
     d.cmd("AUTH TLS\r\n");
     d.tls(TlsEvent::Established);
     d.send(b"USER a\r\nPASS b\r\n");
@@ -774,14 +780,7 @@ fn s2228_3p_foreign_active_address_refused_under_prot_p() {
     config.active.require_peer_ip = false;
     let refused =
         "534 Third-party transfers cannot be protected: PROT P data goes to the client only.\r\n";
-    let mut d = Driver::new(config);
-    d.take();
-    d.cmd("AUTH TLS\r\n");
-    d.tls(TlsEvent::Established);
-    d.send(b"USER a\r\nPASS b\r\n");
-    d.answer(Response::LoggedIn);
-    d.send(b"PBSZ 0\r\nPROT P\r\n");
-    d.take();
+    let mut d = protected_session_with(config);
     assert_eq!(d.cmd("PORT 203,0,113,9,4,1\r\n"), refused);
     assert_eq!(d.cmd("EPRT |1|203.0.113.9|1025|\r\n"), refused);
     assert!(d.cmd("PORT 198,51,100,2,4,1\r\n").starts_with("200 "));
