@@ -383,12 +383,8 @@ impl Progress {
     /// connection on this thread ([`drain_after_sending`]). Our close_notify and FIN are out,
     /// so the reply need not wait for the peer's close (a client may close only after the
     /// `226`), and the socket stays open until the peer has read everything; the `Close` that
-    /// follows the event no longer shuts it down. Returns no event for the task to send.
-    pub(crate) fn report_then_drain(
-        self,
-        event: DataEvent,
-        mut stream: FtpStream,
-    ) -> Option<DataEvent> {
+    /// follows the event no longer shuts it down.
+    pub(crate) fn report_then_drain(self, event: DataEvent, mut stream: FtpStream) {
         let finished = matches!(event, DataEvent::Finished { .. });
         if finished {
             self.cancel.forget();
@@ -397,7 +393,6 @@ impl Progress {
         if finished {
             drain_after_sending(&mut stream);
         }
-        None
     }
 }
 

@@ -292,19 +292,13 @@ impl Progress {
     /// connection in a task of its own ([`drain_after_sending`], at most its limit). Our
     /// close_notify and FIN are out, so the reply need not wait for the peer's close (a client
     /// may close only after the `226`), and the socket stays open until the peer has read
-    /// everything, also when the `Close` that follows the event aborts this task. Returns no
-    /// event for the task to send.
-    pub(crate) fn report_then_drain(
-        self,
-        event: DataEvent,
-        mut stream: FtpStream,
-    ) -> Option<DataEvent> {
+    /// everything, also when the `Close` that follows the event aborts this task.
+    pub(crate) fn report_then_drain(self, event: DataEvent, mut stream: FtpStream) {
         let finished = matches!(event, DataEvent::Finished { .. });
         let _ = self.events.send((self.id, event));
         if finished {
             tokio::spawn(async move { drain_after_sending(&mut stream).await });
         }
-        None
     }
 }
 

@@ -300,23 +300,23 @@ impl<S: Storage, A: Authenticator> Driver<S, A> {
     }
 }
 
-/// Moves one transfer's bytes (on the data connection's thread); returns the final event.
+/// Moves one transfer's bytes (on the data connection's thread); returns the final event for
+/// the caller to send (none for a download, which reports its own before draining the
+/// connection).
 fn run_job<S: Storage>(
     mut stream: FtpStream,
     job: Job<S>,
     mut progress: Progress,
     storage: &S,
 ) -> Option<DataEvent> {
-    let result = match job {
+    let sent = match job {
         answer::Job::SendFile(mut reader, repr) => {
-            let sent = send_and_close(&mut reader, &mut stream, repr, |n| progress.report(n));
-            return progress.report_then_drain(server_data_event(sent), stream);
+            send_and_close(&mut reader, &mut stream, repr, |n| progress.report(n))
         }
         answer::Job::SendBytes(bytes) => {
             let mut source = Cursor::new(bytes);
             let repr = Representation::Binary;
-            let sent = send_and_close(&mut source, &mut stream, repr, |n| progress.report(n));
-            return progress.report_then_drain(server_data_event(sent), stream);
+            send_and_close(&mut source, &mut stream, repr, |n| progress.report(n))
         }
         answer::Job::Receive {
             mut writer,
@@ -335,8 +335,10 @@ fn run_job<S: Storage>(
                     let _ = storage.delete(&path);
                 }
             }
-            result
+            return Some(server_data_event(result));
         }
     };
-    Some(server_data_event(result))
+    // A download's final event goes out now; the drain after it sends nothing more.
+    progress.report_then_drain(server_data_event(sent), stream);
+    None
 }

@@ -343,23 +343,22 @@ async fn perform<S: Storage, A: Authenticator>(
     }
 }
 
-/// Moves one transfer's bytes; returns the final event.
+/// Moves one transfer's bytes; returns the final event for the caller to send (none
+/// for a download, which reports its own before draining the connection).
 async fn run_job<S: Storage>(
     mut stream: FtpStream,
     job: Job<S>,
     mut progress: Progress,
     storage: Arc<S>,
 ) -> Option<DataEvent> {
-    let result = match job {
+    let sent = match job {
         answer::Job::SendFile(mut reader, repr) => {
-            let sent = send_and_close(&mut reader, &mut stream, repr, |n| progress.report(n)).await;
-            return progress.report_then_drain(server_data_event(sent), stream);
+            send_and_close(&mut reader, &mut stream, repr, |n| progress.report(n)).await
         }
         answer::Job::SendBytes(bytes) => {
             let mut source = Cursor::new(bytes);
             let repr = Representation::Binary;
-            let sent = send_and_close(&mut source, &mut stream, repr, |n| progress.report(n)).await;
-            return progress.report_then_drain(server_data_event(sent), stream);
+            send_and_close(&mut source, &mut stream, repr, |n| progress.report(n)).await
         }
         answer::Job::Receive {
             mut writer,
@@ -384,10 +383,12 @@ async fn run_job<S: Storage>(
                     let _ = storage.delete(&path).await;
                 }
             }
-            result
+            return Some(server_data_event(result));
         }
     };
-    Some(server_data_event(result))
+    // A download's final event goes out now; the drain after it sends nothing more.
+    progress.report_then_drain(server_data_event(sent), stream);
+    None
 }
 
 /// Deletes a failed upload's file when dropped armed: the partial-upload policy for an upload
